@@ -1,0 +1,8 @@
+"""``python -m helpers``: the report runner's command line."""
+
+import sys
+
+from helpers.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

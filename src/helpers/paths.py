@@ -1,0 +1,68 @@
+"""The one place that defines where things live.
+
+Notebooks, tests and the runner take every path from here, never from the
+working directory, so a chapter runs the same from JupyterLab, from the runner
+or from the plain ``papermill`` command line in any folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root. ``HELPERS_PROJECT_ROOT`` overrides it (for a non-editable install).
+PROJECT_ROOT = Path(os.environ.get("HELPERS_PROJECT_ROOT") or Path(__file__).resolve().parents[2])
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+PUBLISHED_DIR = DATA_DIR / "published"
+PUBLISHED_FIGURES = PUBLISHED_DIR / "figures.csv"
+WAVES_TABLE = PUBLISHED_DIR / "waves.csv"
+CODEBOOK = DATA_DIR / "codebook.yaml"
+DATA_MANIFEST = DATA_DIR / "manifest.yaml"
+DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "outputs"
+BENCH_DIR = PROJECT_ROOT / "bench"
+
+
+class OutputLayout:
+    """Where one run's generated files go (the layout the whole project relies on)."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root).resolve() if root else DEFAULT_OUTPUT_DIR
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def html(self) -> Path:
+        return self.root / "html"
+
+    @property
+    def claims_dir(self) -> Path:
+        """Each chapter's own claims, gathered by the register chapter."""
+        return self.root / "claims"
+
+    @property
+    def claims_register(self) -> Path:
+        return self.root / "claims.csv"
+
+    @property
+    def run_record(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def bench(self) -> Path:
+        return self.root / "bench"
+
+    def figures(self, chapter: str) -> Path:
+        return self.root / "figures" / chapter
+
+    def tables(self, chapter: str) -> Path:
+        return self.root / "tables" / chapter
+
+    def notebook(self, chapter: str) -> Path:
+        return self.notebooks / f"{chapter}.ipynb"
+
+    def chapter_claims(self, chapter: str) -> Path:
+        return self.claims_dir / f"{chapter}.csv"
