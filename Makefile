@@ -1,0 +1,47 @@
+# The README's two commands: `make report` and `make test`. Each builds the environment first
+# when .venv is missing or pyproject.toml changed, so a fresh clone needs only Python 3.11+,
+# pip and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help report test test-fast bench lab list clean distclean env
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+env: $(STAMP) ## build the environment (.venv) if it is missing or pyproject.toml changed
+
+report: $(STAMP) ## run the whole report on the embedded default data (ARGS='-p alpha 0.01 ...')
+	$(PY) -m helpers run $(ARGS)
+
+test: $(STAMP) ## run every test, the slow tier included
+	$(PY) -m pytest $(ARGS)
+
+test-fast: $(STAMP) ## the quick tests only (skips the simulation tier and full-report runs)
+	$(PY) -m pytest -m "not slow" $(ARGS)
+
+bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
+	$(PY) bench/run.py $(ARGS)
+
+lab: $(STAMP) ## open JupyterLab on the project's kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+list: $(STAMP) ## each chapter with its parameters
+	$(PY) -m helpers list
+
+clean: ## remove generated outputs
+	rm -rf outputs outputs-failed .outputs.staging .outputs.previous .outputs.lock
+
+distclean: clean ## also remove the environment
+	rm -rf $(VENV) src/*.egg-info

@@ -1,0 +1,129 @@
+"""Incremental rebuilds: what each chapter depends on, as hashes, and why it must re-run.
+
+A chapter's key has one component per kind of dependency, so ``--dry-run`` can say which
+changed: its code cells (markdown edits do not count), its resolved parameters (not the
+output folder), the ``helpers`` source, the data files it reads, and the versions of the
+packages its numbers depend on. The register chapter also depends on every other chapter's
+claims.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from helpers.paths import DATA_DIR, PROJECT_ROOT
+
+#: Bump to invalidate every cached chapter (a change in how the runner executes them).
+CACHE_EPOCH = "1"
+
+KEY_PACKAGES = (
+    "ipykernel", "matplotlib", "nbclient", "nbconvert", "numpy", "pandas", "pandera",
+    "papermill", "scipy", "seaborn", "statsmodels", "stepmix",
+)
+
+HELPERS_DIR = Path(__file__).resolve().parent
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_hash(notebook: Path) -> str:
+    """Hash of a notebook's code cells (sources and tags); markdown is ignored."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    code = [
+        [c["source"] if isinstance(c["source"], str) else "".join(c["source"]),
+         sorted(c.get("metadata", {}).get("tags", []))]
+        for c in cells if c["cell_type"] == "code"
+    ]
+    return _sha256_text(json.dumps(code))
+
+
+def tree_hashes(root: Path, pattern: str = "**/*") -> dict[str, str]:
+    """sha256 of every file below ``root`` (relative path -> digest)."""
+    return {
+        str(p.relative_to(root)): sha256_file(p)
+        for p in sorted(Path(root).glob(pattern))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+class SharedInputs:
+    """The inputs every chapter shares, hashed once per run."""
+
+    def __init__(self):
+        self.helpers = _sha256_text(json.dumps(tree_hashes(HELPERS_DIR, "**/*.py")))
+        self.data_files = tree_hashes(DATA_DIR)
+        self.packages = package_versions()
+
+    def data_file_record(self) -> dict[str, str]:
+        return {str(Path("data") / k): v for k, v in self.data_files.items()}
+
+
+def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, claims_hash: str | None = None) -> dict:
+    """The hashes a chapter's outputs depend on, one per kind of dependency."""
+    keyed = {k: v for k, v in parameters.items() if k != "output_dir"}
+    data = dict(shared.data_files)
+    microdata = keyed.get("microdata")
+    if microdata and microdata != "synthetic":
+        data[str(microdata)] = sha256_file(Path(microdata))
+    components = {
+        "code": code_hash(notebook),
+        "parameters": _sha256_text(json.dumps(keyed, sort_keys=True, default=str)),
+        "helpers": shared.helpers,
+        "data": _sha256_text(json.dumps(data, sort_keys=True)),
+        "packages": _sha256_text(json.dumps(shared.packages, sort_keys=True)),
+        "epoch": CACHE_EPOCH,
+    }
+    if claims_hash is not None:
+        components["claims"] = claims_hash
+    return components
+
+
+def claims_hash(claims_dir: Path, exclude: str) -> str:
+    """Hash of every chapter's claims file but the register's own."""
+    files = {k: v for k, v in tree_hashes(claims_dir, "*.csv").items() if Path(k).stem != exclude} if claims_dir.exists() else {}
+    return _sha256_text(json.dumps(files, sort_keys=True))
+
+
+REASONS = {
+    "code": "its code cells changed",
+    "parameters": "its parameters changed",
+    "helpers": "the helpers source changed",
+    "data": "an input data file changed",
+    "packages": "a key package version changed",
+    "epoch": "the runner's cache epoch changed",
+    "claims": "a chapter's claims changed",
+}
+
+
+def stale_reasons(components: dict, previous: dict | None) -> list[str]:
+    """Why a chapter must re-run, given the components recorded by the last successful run."""
+    if not previous:
+        return ["no previous result"]
+    if previous.get("status") != "ok":
+        return ["its last run did not succeed"]
+    before = previous.get("components", {})
+    return [REASONS[name] for name in components if before.get(name) != components[name]]

@@ -1,0 +1,91 @@
+"""The claims register: one row per claim of the reports, with its test and a verdict.
+
+The verdict rule (stated once, here, and shown in the register chapter):
+
+* ``not testable`` when the data cannot test the claim (the note says what data would);
+* ``supported`` when the BH-adjusted p-value is below ``alpha`` **and** the estimate lies on
+  the side of the null value the claim asserts (``direction``);
+* ``not supported`` otherwise.
+
+Where a figure is a verbal phrase or rounded, the test is run at both ends of its band and the
+claim records the end least favourable to it (the largest p-value), with the range in the note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+VERDICTS = ("supported", "not supported", "not testable")
+DIRECTIONS = ("greater", "less", "different")
+
+#: Column order of claims.csv.
+COLUMNS = (
+    "claim_id", "chapter", "statement", "source", "source_url", "data", "test", "statistic",
+    "p_value", "p_adjusted", "alpha", "estimate", "ci_low", "ci_high", "scale", "null_value",
+    "direction", "n", "verdict", "note",
+)
+
+
+@dataclass
+class Claim:
+    claim_id: str
+    chapter: str
+    statement: str
+    source: str
+    source_url: str
+    data: str
+    test: str = ""
+    statistic: float = math.nan
+    p_value: float = math.nan
+    p_adjusted: float = math.nan
+    alpha: float = 0.05
+    estimate: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    scale: str = ""
+    null_value: float = 0.0
+    direction: str = "different"
+    n: float = math.nan
+    verdict: str = ""
+    note: str = ""
+
+    @property
+    def testable(self) -> bool:
+        return bool(self.test) and not math.isnan(self.p_value)
+
+    def as_row(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: float, alpha: float,
+            testable: bool = True) -> str:
+    """The one rule that turns an adjusted p-value and an estimate into a verdict."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    if not testable or p_adjusted is None or math.isnan(p_adjusted):
+        return "not testable"
+    on_side = {
+        "greater": estimate > null_value,
+        "less": estimate < null_value,
+        "different": estimate != null_value,
+    }[direction]
+    return "supported" if (p_adjusted < alpha and on_side) else "not supported"
+
+
+def adjust_register(frame, *, alpha: float, method: str = "fdr_bh"):
+    """Adjust every testable claim's p-value across the family and (re)apply the verdict rule."""
+    import numpy as np
+
+    from helpers.stats import adjust_pvalues
+
+    out = frame.copy()
+    p = out["p_value"].astype(float).to_numpy()
+    out["p_adjusted"] = adjust_pvalues(p, method=method) if len(p) else p
+    out["alpha"] = alpha
+    out["verdict"] = [
+        verdict(row.p_adjusted, row.estimate, direction=row.direction, null_value=row.null_value,
+                alpha=alpha, testable=isinstance(row.test, str) and bool(row.test) and not np.isnan(row.p_value))
+        for row in out.itertuples()
+    ]
+    return out

@@ -1,0 +1,121 @@
+"""Command line: ``python -m helpers run | list | export | synth``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from helpers.runner import DEFAULT_CELL_TIMEOUT, ExitCode, RunOptions
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers",
+        description="Run, list and export the NetClean Reports re-analysis (one notebook per chapter).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run chapters through papermill (default: all, in report order)")
+    run.add_argument("chapters", nargs="*", help="chapter numbers or slugs, e.g. 3 05 offender-groups")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="a parameter for every chapter that declares it (repeatable)")
+    run.add_argument("-f", "--parameters-file", metavar="PARAMS.yaml", help="parameters from a YAML mapping")
+    run.add_argument("--output-dir", metavar="DIR", help="where outputs go (default: outputs/)")
+    run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                     help="chapters run at once (default: the number of cores)")
+    run.add_argument("--force", action="store_true", help="re-run every chosen chapter, even if up to date")
+    run.add_argument("--dry-run", action="store_true", help="list what would run and why, run nothing")
+    run.add_argument("--no-export", action="store_true", help="skip the HTML export")
+    run.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+                     help=f"longest a single cell may run (default {DEFAULT_CELL_TIMEOUT:.0f})")
+
+    commands.add_parser("list", help="each chapter with its parameters, types, defaults and help")
+
+    export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run")
+    export.add_argument("--output-dir", metavar="DIR", help="the run's output folder (default: outputs/)")
+
+    synth = commands.add_parser("synth", help="write synthetic microdata in the codebook's schema")
+    synth.add_argument("--scenario", default=None, help="widening, stable or single_group (default: widening)")
+    synth.add_argument("--seed", type=int, default=2018)
+    synth.add_argument("--respondents", type=int, default=None,
+                       help="total respondents (default: the published wave sizes)")
+    synth.add_argument("--minority-share", type=float, default=None)
+    synth.add_argument("--groups", type=int, default=None, help="number of latent caseload groups")
+    synth.add_argument("--out", required=True, metavar="PATH", help="CSV file to write")
+    return parser
+
+
+def _export(output_dir: str | None, chapters) -> int:
+    import json
+
+    from helpers.export import export_chapters, write_index
+    from helpers.paths import OutputLayout
+
+    layout = OutputLayout(output_dir)
+    if not layout.run_record.exists():
+        print(f"error: {layout.root} holds no run (no run.json); run the report first", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    records = json.loads(layout.run_record.read_text()).get("chapters", {})
+    export_chapters(layout, [c.slug for c in chapters])
+    index = write_index(layout, chapters, {s: r.get("status", "") for s, r in records.items()})
+    print(f"Exported to {index.parent}")
+    return ExitCode.OK
+
+
+def _synth(args) -> int:
+    from helpers.errors import ReportError
+    from helpers.microdata import write_microdata
+    from helpers.synthetic import DEFAULT_SCENARIO, generate
+
+    try:
+        frame = generate(args.scenario or DEFAULT_SCENARIO, args.seed, n_respondents=args.respondents,
+                         minority_share=args.minority_share, n_groups=args.groups)
+        write_microdata(frame, args.out)
+    except (ReportError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    print(f"Wrote {len(frame)} synthetic respondents ({frame.attrs.get('label', '')}) to {args.out}")
+    return ExitCode.OK
+
+
+def _skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing rfc3987-syntax, which compiles a grammar at import (1.3 s here).
+
+    nbformat imports jsonschema, which imports rfc3987-syntax if installed only to check the
+    'iri' string format; notebooks never use it. Done only in this command's own process.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def main(argv: list[str] | None = None, chapters=None) -> int:
+    """The command line; ``chapters`` replaces the report's chapter list (tests use throwaway notebooks)."""
+    from helpers.chapters import CHAPTERS
+
+    chapters = chapters or CHAPTERS
+    argv = sys.argv[1:] if argv is None else argv
+    _skip_slow_optional_imports()
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        from helpers.runner import run
+
+        options = RunOptions(
+            selectors=args.chapters,
+            parameters={name: value for name, value in args.parameter},
+            parameter_file=args.parameters_file,
+            output_dir=args.output_dir,
+            jobs=max(1, args.jobs),
+            force=args.force,
+            dry_run=args.dry_run,
+            export=not args.no_export,
+            cell_timeout=args.cell_timeout,
+            chapters=tuple(chapters),
+        )
+        return int(run(options, ["python", "-m", "helpers", *argv]))
+    if args.command == "list":
+        from helpers.runner import list_chapters
+
+        return int(list_chapters(chapters))
+    if args.command == "export":
+        return _export(args.output_dir, chapters)
+    return _synth(args)

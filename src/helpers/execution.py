@@ -1,0 +1,180 @@
+"""Run one chapter notebook through papermill in a fresh kernel, and say exactly how it ended.
+
+This module is what a worker process runs. It never raises for a chapter's own failure:
+it returns a ``ChapterOutcome`` that names the kind of failure (a cell error, bad input
+raised inside the chapter, a timeout, a dead kernel), the cell and the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Exceptions that, raised inside a chapter, mean the user's input is at fault (exit code 2).
+INPUT_ERROR_NAMES = {"InputDataError", "MicrodataError", "ParameterError"}
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass
+class ChapterTask:
+    slug: str
+    notebook: str
+    output_notebook: str
+    parameters: dict
+    runtime_dir: str
+    cell_timeout: float | None
+    startup_timeout: float = 60.0
+
+
+@dataclass
+class ChapterOutcome:
+    slug: str
+    status: str  # "ok" or "failed"
+    kind: str = ""  # "", "cell_error", "input_error", "timeout", "dead_kernel"
+    duration: float = 0.0
+    attempts: int = 1
+    cell_index: int | None = None
+    exec_count: int | None = None
+    ename: str = ""
+    evalue: str = ""
+    traceback: str = ""
+    source: str = ""
+    kernel_log: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def _kernel_manager_class(runtime_dir: str, log_path: Path):
+    """An async kernel manager on IPC sockets in the run's private folder, its stderr to a log.
+
+    IPC sockets need no free TCP ports (no port races between parallel kernels) and
+    ipykernel then has no reason to print its 'running over TCP without encryption' warning.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ReportKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            stem = os.path.join(runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}")
+            kwargs.setdefault("connection_file", stem + ".json")
+            kwargs.setdefault("ip", stem + "-ipc")
+            super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stdout"] = kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed by the OS with the process
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return ReportKernelManager
+
+
+def _failing_cell(notebook_path: Path) -> tuple[int | None, str]:
+    """The index and source of the cell a timed-out or dead kernel was running, from the saved notebook."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(notebook_path), as_version=4)
+    except Exception:  # the notebook may not have been written at all
+        return None, ""
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    for i, cell in code:
+        meta = cell.get("metadata", {}).get("papermill", {})
+        if meta.get("start_time") and not meta.get("end_time"):
+            return i, cell.source
+    running = [(i, c) for i, c in code if c.get("metadata", {}).get("papermill", {}).get("status") == "running"]
+    return (running[0][0], running[0][1].source) if running else (None, "")
+
+
+def _mark_failed_notebook(notebook_path: Path, message: str) -> None:
+    """Put a red banner at the top of a partly executed notebook, as papermill does for cell errors."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(notebook_path), as_version=4)
+    except Exception:
+        return
+    banner = nbformat.v4.new_markdown_cell(
+        f'<span style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;">'
+        f"An Exception was encountered: {message}</span>"
+    )
+    banner.metadata["tags"] = ["papermill-error-cell-tag"]
+    nb.cells.insert(0, banner)
+    nbformat.write(nb, str(notebook_path))
+
+
+def _is_startup_failure(exc: BaseException) -> bool:
+    text = str(exc)
+    return "kernel_info" in text or "didn't respond" in text or "Kernel died before" in text
+
+
+def execute_chapter(task: ChapterTask) -> ChapterOutcome:
+    """Execute one chapter; retry once if its kernel fails to start."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    log_path = Path(task.runtime_dir) / f"{task.slug}.kernel.log"
+    output = Path(task.output_notebook)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    outcome = ChapterOutcome(task.slug, "ok")
+    for attempt in (1, 2):
+        outcome = ChapterOutcome(task.slug, "ok", attempts=attempt)
+        try:
+            papermill.execute_notebook(
+                task.notebook,
+                str(output),
+                parameters=task.parameters,
+                kernel_name="python3",
+                execution_timeout=task.cell_timeout,
+                start_timeout=task.startup_timeout,
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                kernel_manager_class=_kernel_manager_class(task.runtime_dir, log_path),
+            )
+        except PapermillExecutionError as exc:
+            outcome.status = "failed"
+            outcome.kind = "input_error" if exc.ename in INPUT_ERROR_NAMES else "cell_error"
+            outcome.cell_index, outcome.exec_count = exc.cell_index, exc.exec_count
+            outcome.ename, outcome.evalue = exc.ename, exc.evalue
+            outcome.traceback = _ANSI.sub("", "\n".join(exc.traceback))
+            outcome.source = exc.source
+        except CellTimeoutError as exc:
+            outcome.status, outcome.kind = "failed", "timeout"
+            outcome.ename, outcome.evalue = "CellTimeoutError", f"a cell ran longer than {task.cell_timeout} s"
+            outcome.cell_index, outcome.source = _failing_cell(output)
+            outcome.traceback = str(exc)
+            _mark_failed_notebook(output, f"cell timed out after {task.cell_timeout} s")
+        except (DeadKernelError, RuntimeError, TimeoutError) as exc:
+            if attempt == 1 and _is_startup_failure(exc):
+                continue  # one retry when a kernel fails to start
+            outcome.status, outcome.kind = "failed", "dead_kernel"
+            outcome.ename, outcome.evalue = type(exc).__name__, str(exc)
+            outcome.cell_index, outcome.source = _failing_cell(output)
+            _mark_failed_notebook(output, f"the kernel died ({exc})")
+        break
+    outcome.duration = time.perf_counter() - started
+    if outcome.status == "failed" and log_path.exists():
+        outcome.kernel_log = log_path.read_text(errors="replace")[-4000:]
+    return outcome
+
+
+def worker_init() -> None:
+    """Set up a pool worker: die with the runner, and shut kernels down on SIGTERM."""
+    try:  # Linux: if the runner is killed, this worker gets SIGTERM rather than living on
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides what an interrupt does
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+
+
+def _exit_cleanly(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds papermill, whose finally-blocks shut the kernel down

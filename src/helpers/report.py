@@ -1,0 +1,155 @@
+"""What a chapter notebook calls to write its figures, tables and claims into the output layout.
+
+    chapter = Chapter("03-technology-trends", output_dir=output_dir, alpha=alpha)
+    chapter.figure(fig, "trend-items", caption="...", source="NetClean Reports 2016-2019", data="published")
+    chapter.table(frame, "trend-tests", caption="...", data="published")
+    chapter.claim("encryption_rising", statement="...", source=..., data="published", result=test, direction="greater")
+
+Every figure is saved as PNG and SVG with the house style, a source line and (synthetic data)
+a watermark; every table as CSV; each with a caption in the chapter's manifest. Counts from
+microdata pass through disclosure control before they are written. Claims land in
+``claims/<chapter>.csv``, which the register chapter gathers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+from helpers.claims import COLUMNS, Claim, verdict
+from helpers.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
+from helpers.paths import OutputLayout
+from helpers.staging import atomic_write_text
+from helpers.style import DATA_KINDS, apply_house_style, check_data_kind, stamp
+
+#: Digits kept in written numbers: enough for any reported precision, stable across runs.
+FLOAT_FORMAT = "%.10g"
+
+
+def _number(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return FLOAT_FORMAT % value
+    return str(value)
+
+
+class Chapter:
+    """One chapter's writer. ``output_dir`` empty means the project's ``outputs/``."""
+
+    def __init__(self, slug: str, *, output_dir: str = "", alpha: float = 0.05,
+                 min_cell_count: int = DEFAULT_THRESHOLD):
+        self.slug = slug
+        self.alpha = alpha
+        self.min_cell_count = min_cell_count
+        self.layout = OutputLayout(output_dir or None)
+        self.figures_dir = self.layout.figures(slug)
+        self.tables_dir = self.layout.tables(slug)
+        self._claims: dict[str, Claim] = {}
+        self._manifest: dict[str, list] = {"figures": [], "tables": []}
+        apply_house_style()
+
+    # -- figures ---------------------------------------------------------------------------
+    def figure(self, fig, name: str, *, caption: str, source: str, data: str, note: str = ""):
+        """Stamp, save (PNG + SVG) and register a figure; returns it so the notebook shows it."""
+        check_data_kind(data)
+        stamp(fig, source=source, data=data, note=note)
+        self.figures_dir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for suffix, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+            path = self.figures_dir / f"{name}.{suffix}"
+            fig.savefig(path, format=suffix, metadata=metadata)
+            files.append(path.name)
+        self._register("figures", name, files, caption, data, source)
+        return fig
+
+    # -- tables ----------------------------------------------------------------------------
+    def table(self, frame, name: str, *, caption: str, data: str, source: str = "",
+              count_columns=(), derived_columns=(), group_by=None):
+        """Write a table as CSV. From microdata, counts below ``min_cell_count`` are suppressed first.
+
+        Returns the table as written (suppressed where it had to be), for display.
+        """
+        check_data_kind(data)
+        if data != "published" and count_columns:
+            frame = suppress_small_counts(frame, count_columns, threshold=self.min_cell_count,
+                                          group_by=group_by, derived_columns=derived_columns)
+        elif data != "published" and not count_columns:
+            raise ValueError(f"table {name!r} comes from microdata: name its count_columns for disclosure control")
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        path = self.tables_dir / f"{name}.csv"
+        atomic_write_text(path, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+        self._register("tables", name, [path.name], caption, data, source)
+        return frame
+
+    def _register(self, kind: str, name: str, files: list[str], caption: str, data: str, source: str) -> None:
+        entries = [e for e in self._manifest[kind] if e["name"] != name]
+        entries.append({"name": name, "files": files, "caption": caption, "data": data,
+                        "data_label": DATA_KINDS[data], "source": source})
+        self._manifest[kind] = entries
+        for kind_, folder in (("figures", self.figures_dir), ("tables", self.tables_dir)):
+            if self._manifest[kind_]:
+                atomic_write_text(folder / "manifest.json",
+                                  json.dumps({"chapter": self.slug, kind_: self._manifest[kind_]}, indent=2) + "\n")
+
+    # -- claims ----------------------------------------------------------------------------
+    def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,
+              direction: str = "different", null_value: float = 0.0, note: str = "") -> Claim:
+        """Record a tested claim from a helpers.stats result (or a band result: its least favourable end)."""
+        check_data_kind(data)
+        notes = [note] if note else []
+        if hasattr(result, "worst"):  # a BandResult: both ends of a verbal or rounded figure were run
+            band = result
+            result = band.worst
+            notes.append(
+                f"run at both ends of the published band: p from {band.p_value_min:.3g} to {band.p_value_max:.3g}, "
+                f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}"
+                + ("" if band.stable(self.alpha) else "; the conclusion depends on where in the band the true figure lies")
+            )
+            low, high = band.low, band.high
+        else:
+            low, high = result.low, result.high
+        claim = Claim(
+            claim_id=claim_id, chapter=self.slug, statement=statement, source=source, source_url=source_url,
+            data=data, test=result.test, statistic=float(result.statistic), p_value=float(result.p_value),
+            alpha=self.alpha, estimate=float(result.estimate), ci_low=float(low), ci_high=float(high),
+            scale=result.scale, null_value=null_value, direction=direction, n=float(result.n),
+            note="; ".join(notes),
+        )
+        claim.p_adjusted = claim.p_value  # provisional: the register adjusts across the family
+        claim.verdict = verdict(claim.p_value, claim.estimate, direction=direction, null_value=null_value,
+                                alpha=self.alpha)
+        return self._add(claim)
+
+    def untestable(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str,
+                   why: str, would_need: str, estimate: float = math.nan, ci_low: float = math.nan,
+                   ci_high: float = math.nan, scale: str = "", n: float = math.nan) -> Claim:
+        """Record a claim the data cannot test: say why, and what data would make it testable."""
+        check_data_kind(data)
+        claim = Claim(claim_id=claim_id, chapter=self.slug, statement=statement, source=source,
+                      source_url=source_url, data=data, alpha=self.alpha, estimate=estimate, ci_low=ci_low,
+                      ci_high=ci_high, scale=scale, n=n, verdict="not testable",
+                      note=f"Not testable: {why} Testable with: {would_need}")
+        return self._add(claim)
+
+    def _add(self, claim: Claim) -> Claim:
+        if not claim.statement or not claim.source or not claim.source_url:
+            raise ValueError(f"claim {claim.claim_id!r} needs a statement, a source and a source_url")
+        self._claims[claim.claim_id] = claim
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for c in self._claims.values():
+            writer.writerow({k: _number(v) for k, v in c.as_row().items()})
+        atomic_write_text(self.layout.chapter_claims(self.slug), buffer.getvalue())
+        return claim
+
+    def claims_table(self):
+        """This chapter's claims so far, for display at the end of the notebook."""
+        import pandas as pd
+
+        columns = ["claim_id", "data", "test", "estimate", "ci_low", "ci_high", "p_value", "verdict"]
+        return pd.DataFrame([c.as_row() for c in self._claims.values()], columns=list(COLUMNS))[columns]
