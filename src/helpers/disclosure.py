@@ -34,7 +34,8 @@ def suppress_small_counts(frame, count_columns, *, threshold: int = DEFAULT_THRE
             changed = True
             while changed:
                 changed = False
-                for _, index in out.groupby(keys, sort=True, dropna=False).groups.items():
+                for index in out.groupby(keys, sort=True, dropna=False).indices.values():
+                    index = out.index[index]
                     cells = hidden.loc[index, column]
                     if cells.sum() == 1 and len(cells) > 1:
                         candidates = counts.loc[index, column][~cells & (counts.loc[index, column] > 0)]

@@ -1,0 +1,123 @@
+"""The few chart types the report uses, all with intervals and the n behind each estimate."""
+
+from __future__ import annotations
+
+import math
+
+
+def _as_percent(values, percent: bool):
+    return [v * 100 if percent else v for v in values]
+
+
+def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "low", high: str = "high",
+                  n: str | None = "n", group: str | None = None, title: str = "", xlabel: str = "",
+                  percent: bool = True, reference: float | None = None, reference_label: str = ""):
+    """Horizontal dot-and-whisker chart: one row per ``label``, the interval as a line, n beside it.
+
+    ``group`` colours rows (e.g. by wave or by kind of data); ``reference`` draws a vertical line
+    (e.g. 50 % for "a majority").
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers.style import palette
+
+    rows = frame.reset_index(drop=True)
+    groups = list(dict.fromkeys(rows[group])) if group else [None]
+    colours = dict(zip(groups, palette(max(len(groups), 1))))
+    fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(rows) + 1.6))
+    for i, row in rows.iterrows():
+        y = len(rows) - 1 - i
+        colour = colours[row[group] if group else None]
+        est, lo, hi = _as_percent([row[estimate], row[low], row[high]], percent)
+        if any(isinstance(v, float) and math.isnan(v) for v in (est, lo, hi)):
+            ax.text(0, y, "  suppressed or not available", va="center", fontsize=8, color="#777777")
+            continue
+        ax.plot([lo, hi], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
+        ax.plot(est, y, "o", color=colour, ms=6, label=str(row[group]) if group else None)
+        if n and not (isinstance(row[n], float) and math.isnan(row[n])):
+            ax.annotate(f"n={int(row[n]):,}", (hi, y), xytext=(5, 0), textcoords="offset points",
+                        va="center", fontsize=8, color="#444444")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(list(rows[label])[::-1])
+    if reference is not None:
+        ax.axvline(reference * 100 if percent else reference, color="#888888", ls="--", lw=1)
+        if reference_label:
+            ax.annotate(reference_label, (reference * 100 if percent else reference, len(rows) - 0.5),
+                        fontsize=8, color="#666666", ha="left", xytext=(3, 0), textcoords="offset points")
+    ax.set_xlabel(xlabel or ("percent of respondents (95 % interval)" if percent else ""))
+    ax.set_title(title, loc="left")
+    if group:
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        ax.legend(unique.values(), unique.keys(), frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estimate", low: str = "low",
+              high: str = "high", n: str | None = "n", title: str = "", ylabel: str = "", percent: bool = True):
+    """Estimates across waves, one line per series, each point with its interval (and n)."""
+    import matplotlib.pyplot as plt
+
+    from helpers.style import palette
+
+    names = list(dict.fromkeys(frame[series]))
+    colours = dict(zip(names, palette(len(names))))
+    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    offsets = {name: (i - (len(names) - 1) / 2) * 0.06 for i, name in enumerate(names)}
+    for name in names:
+        part = frame[frame[series] == name].sort_values(wave)
+        x = part[wave].astype(float) + offsets[name]
+        est, lo, hi = (_as_percent(part[c].astype(float), percent) for c in (estimate, low, high))
+        ax.errorbar(x, est, yerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
+                    fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
+        if n:
+            for xi, yi, ni in zip(x, hi, part[n]):
+                if not (isinstance(ni, float) and math.isnan(ni)):
+                    ax.annotate(f"n={int(ni)}", (xi, yi), xytext=(0, 4), textcoords="offset points",
+                                ha="center", fontsize=7, color="#555555")
+    waves = sorted(frame[wave].unique())
+    ax.set_xticks(waves)
+    ax.set_xticklabels([str(int(w)) for w in waves])
+    ax.set_xlabel("survey wave")
+    ax.set_ylabel(ylabel or ("percent (95 % interval)" if percent else ""))
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % intervals"):
+    """Each tested claim's estimate and interval, coloured by verdict, in one panel per scale.
+
+    Claims live on different scales (shares, differences, log odds ratios, rates), so each
+    scale gets its own axis rather than one misleading common one.
+    """
+    import matplotlib.pyplot as plt
+
+    colours = {"supported": "#1b7837", "not supported": "#b2182b", "not testable": "#777777"}
+    tested = claims[claims["estimate"].notna()].reset_index(drop=True)
+    scales = list(dict.fromkeys(tested["scale"]))
+    heights = [max(1, (tested["scale"] == s).sum()) + 1.2 for s in scales]
+    fig, axes = plt.subplots(len(scales), 1, figsize=(9.0, 0.42 * sum(heights) + 1.0),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, scale in zip(axes[:, 0], scales):
+        rows = tested[tested["scale"] == scale].reset_index(drop=True)
+        for i, row in rows.iterrows():
+            y = len(rows) - 1 - i
+            colour = colours.get(row["verdict"], "#333333")
+            if not (math.isnan(row["ci_low"]) or math.isnan(row["ci_high"])):
+                ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colour, lw=2)
+            ax.plot(row["estimate"], y, "o", color=colour, ms=5)
+            ax.axvline(row["null_value"], color="#999999", lw=0.8, ls=":")
+        labels = [r.claim_id + ("  (synthetic data)" if r.data == "synthetic" else "") for r in rows.itertuples()]
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(labels[::-1], fontsize=8)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.set_xlabel(scale, fontsize=8)
+    axes[0, 0].set_title(title, loc="left")
+    for verdict, colour in colours.items():
+        axes[0, 0].plot([], [], "o-", color=colour, label=verdict)
+    axes[0, 0].legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,24 @@
+"""pyproject.toml is the one source of dependencies; environment.yml must mirror it."""
+
+import tomllib
+
+import yaml
+
+from helpers.paths import PROJECT_ROOT
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "python=3.11" in conda and "pip" in conda
+    assert sorted(p for p in pip if not p.startswith("-e")) == sorted(project["dependencies"]), (
+        "environment.yml's pip list differs from pyproject.toml's dependencies: copy them across"
+    )
+    assert "-e .[dev]" in pip  # the project itself, with its test extras
+
+
+def test_python_requirement_admits_the_environment_python():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"].startswith(">=3.11")
