@@ -1,0 +1,433 @@
+"""Published figures of the NetClean Reports, with provenance, as the chapters read them.
+
+``data/published/figures.csv`` holds one row per published figure::
+
+    wave, part, chapter, question_id, option, value, unit, value_low, value_high,
+    base_n, base_note, source_url, notes
+
+``value`` is numeric; ``value_low``/``value_high`` the band the published text allows
+(rounding band for exact percentages, a documented band for verbal figures such as
+"one fifth", see :data:`VERBAL_BANDS` and ``data/README.md``). ``base_n`` is the number of
+respondents a share refers to where it can be assumed (usually the survey total: item bases
+are almost never published; ``base_note`` says so).
+
+Usage::
+
+    from helpers.published import figure, published_count
+    figure("trend_encryption", "encryption increase", 2019)["value"]      # 20.0 (one fifth)
+    c = published_count("trend_encryption", "encryption increase", 2019)
+    c.count, c.count_low, c.count_high                                     # 90, 81, 99 of 450
+
+Only pandas is imported (lazily, on first load); the file is validated on every load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from helpers import paths
+from helpers.errors import InputDataError, ReportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+COLUMNS = ("wave", "part", "chapter", "question_id", "option", "value", "unit", "value_low", "value_high",
+           "base_n", "base_note", "source_url", "notes")
+WAVE_COLUMNS = ("wave", "part", "respondents", "respondents_note", "countries", "fieldwork_start",
+                "fieldwork_end", "composition", "source_url")
+PARTS = ("law_enforcement", "business", "other")
+
+#: unit -> meaning (documented in data/README.md).
+UNITS = {
+    "percent": "exact published percentage; band = rounding band (+-0.5 for integers, +-0.05 for one decimal)",
+    "percent_verbal": "verbal percentage ('one fifth'); value and band from VERBAL_BANDS",
+    "percent_lower_bound": "one-sided percentage ('more than 90'); value and band from VERBAL_BANDS",
+    "percent_range": "published range of percentages ('50-80'); value = midpoint (a convention)",
+    "count": "a count; value_low = value_high = value",
+    "count_verbal": "verbal count ('over 1,600'); value and band from VERBAL_BANDS",
+    "count_range": "published range of counts ('2-5 images'); value = midpoint (a convention)",
+    "rank": "rank in a published ordering (1 = first); value_low = value_high = value",
+    "per_1000": "'N in 1,000' estimate; value = N",
+    "per_500": "'N per 500' ratio; value = N, band = rounding band",
+    "age_range": "age bracket in years ('11-13'); value = midpoint (a convention)",
+    "tb": "data volume in terabytes",
+    "tb_range": "range of data volumes in terabytes; value = midpoint (a convention)",
+}
+PERCENT_UNITS = ("percent", "percent_verbal", "percent_lower_bound", "percent_range")
+COUNT_UNITS = ("count", "count_verbal", "count_range")
+VERBAL_UNITS = ("percent_verbal", "percent_lower_bound", "count_verbal")
+
+#: The one mapping of verbal figures to (point value, low, high); data/README.md has the
+#: reasoning. Point value = the nominal fraction for two-sided phrases ("one fifth" = 20),
+#: the band midpoint for one-sided phrases ("more than half" = 55). Analyses use the band.
+VERBAL_BANDS: dict[str, tuple[float, float, float]] = {
+    "one fifth": (20.0, 18.0, 22.0),
+    "one in five": (20.0, 18.0, 22.0),
+    "one in ten": (10.0, 8.0, 12.0),
+    "more than one in ten": (14.0, 10.1, 17.9),
+    "one in twenty": (5.0, 4.0, 6.0),
+    "six in 10": (60.0, 55.0, 65.0),
+    "six in ten": (60.0, 55.0, 65.0),
+    "more than eight in ten": (85.0, 80.1, 89.9),
+    "more than one third": (36.7, 33.4, 40.0),
+    "more than a third": (36.7, 33.4, 40.0),
+    "close to a third": (31.7, 30.0, 33.3),
+    "slightly more than two thirds": (67.7, 66.7, 70.0),
+    "more than half": (55.0, 50.1, 60.0),
+    "almost 40": (38.0, 36.0, 39.9),
+    "roughly 16": (16.0, 15.5, 17.5),
+    "more than 90": (95.0, 90.0, 100.0),
+    "over 1,600": (1650.0, 1601.0, 1699.0),
+}
+_PHRASE_RE = re.compile(r'published as "([^"]+)"')
+
+
+class FigureLookupError(LookupError, ReportError):
+    """No (or more than one) published figure matches a question id, option and wave."""
+
+
+class MissingBaseError(ValueError, ReportError):
+    """A published figure has no base (number of respondents) to turn it into a count."""
+
+
+def verbal_band(phrase: str) -> tuple[float, float, float]:
+    """``(value, low, high)`` for a verbal figure such as ``"one fifth"``."""
+    key = " ".join(phrase.lower().split())
+    if key not in VERBAL_BANDS:
+        close = difflib.get_close_matches(key, list(VERBAL_BANDS), n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise InputDataError(f"no band is defined for the verbal figure {phrase!r}{hint} "
+                             "(add it to VERBAL_BANDS in helpers/published.py and the table in data/README.md)")
+    return VERBAL_BANDS[key]
+
+
+def rounding_band(text: str) -> tuple[float, float]:
+    """Rounding band of a published number as printed: ``"16.1"`` -> (16.05, 16.15)."""
+    text = text.strip()
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    half = 0.5 * 10 ** (-decimals)
+    value = float(text)
+    return round(value - half, decimals + 2), round(value + half, decimals + 2)
+
+
+# ---------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------
+_CACHE: dict = {}
+
+
+def _cached(kind: str, path: Path, build):
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputDataError(f"{path}: file not found") from None
+    key = (kind, str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _CACHE:
+        for k in [k for k in _CACHE if k[0] == kind]:
+            del _CACHE[k]
+        _CACHE[key] = build(path)
+    return _CACHE[key].copy()
+
+
+def load_figures(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the published figures (default ``paths.PUBLISHED_FIGURES``).
+
+    Every problem raises :class:`InputDataError` naming the file, the CSV line and the column
+    and saying what was expected (all problems are collected, at most ten listed).
+    """
+    return _cached("figures", Path(path) if path is not None else paths.PUBLISHED_FIGURES, _build_figures)
+
+
+def load_waves(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the survey waves table (default ``paths.WAVES_TABLE``)."""
+    return _cached("waves", Path(path) if path is not None else paths.WAVES_TABLE, _build_waves)
+
+
+def _problems_error(name: str, problems: list[str], what: str) -> InputDataError:
+    shown = problems[:10]
+    more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+    return InputDataError(f"{name}: {len(problems)} problem(s) in the {what}:\n  " + "\n  ".join(shown) + more)
+
+
+def _build_figures(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    from helpers.codebook import load_codebook
+    from helpers.microdata import read_csv_strings
+
+    name = path.name
+    raw = read_csv_strings(path, expected_columns=COLUMNS, what="published figures")
+    problems: list[str] = []
+    _check_columns(raw, COLUMNS, name)
+
+    def bad(line, col, msg):
+        problems.append(f"line {line}, column '{col}': {msg}")
+
+    def number(col, *, required=True, integer=False):
+        s = raw[col].str.strip()
+        out = pd.to_numeric(s.where(s != ""), errors="coerce")
+        for line, text in s[(s != "") & out.isna()].items():
+            bad(line, col, f"{text!r} is not a number" + (" (expected an integer)" if integer else ""))
+        if required:
+            for line in s[s == ""].index:
+                bad(line, col, "empty (a number is required)")
+        if integer:
+            frac = out.notna() & (out != out.round())
+            for line, v in out[frac].items():
+                bad(line, col, f"{v} is not an integer")
+        return out
+
+    wave = number("wave", integer=True)
+    value = number("value")
+    low = number("value_low")
+    high = number("value_high")
+    base = number("base_n", required=False, integer=True)
+
+    cb = load_codebook()
+    unit = raw["unit"].str.strip()
+    part = raw["part"].str.strip()
+    qid = raw["question_id"].str.strip()
+    option = raw["option"].str.strip()
+    url = raw["source_url"].str.strip()
+    notes = raw["notes"].fillna("")
+    for line in raw.index:
+        if part[line] not in PARTS:
+            bad(line, "part", f"{part[line]!r} is not a part (expected one of {', '.join(PARTS)})")
+        u = unit[line]
+        if u not in UNITS:
+            close = difflib.get_close_matches(u, list(UNITS), n=1)
+            hint = f" - did you mean {close[0]!r}?" if close else ""
+            bad(line, "unit", f"{u!r} is not a known unit{hint} (expected one of {', '.join(UNITS)})")
+        q = qid[line]
+        if q not in cb:
+            close = difflib.get_close_matches(q, cb.published_ids(), n=3)
+            hint = f" - did you mean {', '.join(close)}?" if close else ""
+            bad(line, "question_id", f"{q!r} is not a question id of the codebook{hint}")
+        elif not cb.question(q).is_published:
+            bad(line, "question_id", f"{q!r} is a microdata-only id (no 'published' role in the codebook)")
+        elif option[line] not in cb.question(q).published_options:
+            bad(line, "option", f"{option[line]!r} is not a published option of {q!r} in the codebook "
+                                f"(expected one of {', '.join(map(repr, cb.question(q).published_options))})")
+        if not option[line]:
+            bad(line, "option", "empty (an option label is required)")
+        if not re.match(r"^https?://\S+$", url[line] or ""):
+            bad(line, "source_url", f"{url[line]!r} is not an http(s) URL (every figure needs its source page)")
+        if not raw.at[line, "chapter"].strip():
+            bad(line, "chapter", "empty (the report's insight or section title is required)")
+        v, lo, hi, n = value[line], low[line], high[line], base[line]
+        if pd.notna(v) and pd.notna(lo) and pd.notna(hi):
+            if not lo <= v <= hi:
+                bad(line, "value", f"{v:g} lies outside its band value_low {lo:g} .. value_high {hi:g}")
+            if u in PERCENT_UNITS and not (0 <= lo and hi <= 100):
+                bad(line, "value_high" if hi > 100 else "value_low",
+                    f"a percentage band must lie within 0..100, got {lo:g}..{hi:g}")
+            if u in COUNT_UNITS + ("tb", "tb_range", "rank", "per_1000", "per_500") and lo < 0:
+                bad(line, "value_low" if v >= 0 else "value", f"a negative {u} ({min(v, lo):g}) is impossible")
+            if u in ("count", "rank") and not (lo == v == hi):
+                bad(line, "value_low", f"for a {u}, value_low and value_high must equal value ({v:g})")
+            if u in COUNT_UNITS and pd.notna(n) and hi > n:
+                bad(line, "value", f"the count {hi:g} is above its base_n {int(n)}")
+            if u in VERBAL_UNITS:
+                m = _PHRASE_RE.search(notes[line])
+                if not m:
+                    bad(line, "notes", 'a verbal figure needs its wording in the notes as: published as "..."')
+                else:
+                    phrase = " ".join(m.group(1).lower().split())
+                    if phrase not in VERBAL_BANDS:
+                        bad(line, "notes", f"no band is defined for the verbal figure {m.group(1)!r} (see VERBAL_BANDS)")
+                    elif any(abs(a - b) > 1e-9 for a, b in zip((v, lo, hi), VERBAL_BANDS[phrase])):
+                        bad(line, "value", f"{m.group(1)!r} must be value/low/high {VERBAL_BANDS[phrase]} "
+                                           f"(the documented band), got ({v:g}, {lo:g}, {hi:g})")
+            if u == "percent" and not any(abs((hi - lo) - w) < 1e-6 for w in (1.0, 0.1, 0.01)):
+                bad(line, "value_high", f"an exact percentage needs its rounding band (width 1, 0.1 or 0.01), got {lo:g}..{hi:g}")
+        if pd.notna(n) and n <= 0:
+            bad(line, "base_n", f"{n:g} is not a positive number of respondents")
+        if pd.notna(n) and not raw.at[line, "base_note"].strip():
+            bad(line, "base_note", "a base_n needs a base_note saying where it comes from (e.g. survey total assumed)")
+    key = qid + "\x00" + option + "\x00" + raw["wave"].str.strip()
+    for k, lines in key[key.duplicated(keep=False)].groupby(key[key.duplicated(keep=False)]).groups.items():
+        q, o, w = k.split("\x00")
+        problems.append(f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) appears more than once")
+    if problems:
+        raise _problems_error(name, problems, "published figures")
+
+    out = pd.DataFrame({
+        "wave": wave.astype("int64"),
+        "part": part,
+        "chapter": raw["chapter"].str.strip(),
+        "question_id": qid,
+        "option": option,
+        "value": value.astype("float64"),
+        "unit": unit,
+        "value_low": low.astype("float64"),
+        "value_high": high.astype("float64"),
+        "base_n": base.astype("Int64"),
+        "base_note": raw["base_note"].str.strip(),
+        "source_url": url,
+        "notes": notes.str.strip(),
+    })
+    out.index = raw.index  # CSV line numbers
+    out.attrs["source"] = str(path)
+    return out
+
+
+def _check_columns(raw, expected, name):
+    missing = [c for c in expected if c not in raw.columns]
+    extra = [c for c in raw.columns if c not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unexpected column(s) {', '.join(map(str, extra))}")
+        raise InputDataError(f"{name}: line 1 (header): {'; '.join(parts)}; expected exactly: {', '.join(expected)}")
+
+
+def _build_waves(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    from helpers.microdata import read_csv_strings
+
+    name = path.name
+    raw = read_csv_strings(path, expected_columns=WAVE_COLUMNS, what="waves table")
+    _check_columns(raw, WAVE_COLUMNS, name)
+    problems: list[str] = []
+    out = {}
+    for col in ("wave", "respondents", "countries"):
+        s = raw[col].str.strip()
+        num = pd.to_numeric(s.where(s != ""), errors="coerce")
+        for line in s.index:
+            if s[line] == "" and col == "wave":
+                problems.append(f"line {line}, column 'wave': empty (a wave is required)")
+            elif s[line] != "" and (pd.isna(num[line]) or num[line] != round(num[line]) or num[line] <= 0):
+                problems.append(f"line {line}, column '{col}': {s[line]!r} is not a positive integer")
+        out[col] = num.astype("Int64")
+    for line, p in raw["part"].str.strip().items():
+        if p not in PARTS:
+            problems.append(f"line {line}, column 'part': {p!r} is not a part (expected one of {', '.join(PARTS)})")
+    for col in ("fieldwork_start", "fieldwork_end"):
+        s = raw[col].str.strip()
+        d = pd.to_datetime(s.where(s != ""), format="%Y-%m-%d", errors="coerce")
+        for line in s[(s != "") & d.isna()].index:
+            problems.append(f"line {line}, column '{col}': {s[line]!r} is not a date YYYY-MM-DD")
+        out[col] = d
+    late = out["fieldwork_start"] > out["fieldwork_end"]
+    for line in late[late.fillna(False)].index:
+        problems.append(f"line {line}, column 'fieldwork_end': ends before fieldwork_start")
+    for line, u in raw["source_url"].str.strip().items():
+        if not re.match(r"^https?://\S+$", u):
+            problems.append(f"line {line}, column 'source_url': {u!r} is not an http(s) URL")
+    key = raw["wave"].str.strip() + "/" + raw["part"].str.strip()
+    for line in key[key.duplicated()].index:
+        problems.append(f"line {line}: wave/part {key[line]} appears more than once")
+    if problems:
+        raise _problems_error(name, problems, "waves table")
+    frame = pd.DataFrame({
+        "wave": out["wave"].astype("int64"),
+        "part": raw["part"].str.strip(),
+        "respondents": out["respondents"],
+        "respondents_note": raw["respondents_note"].str.strip(),
+        "countries": out["countries"],
+        "fieldwork_start": out["fieldwork_start"],
+        "fieldwork_end": out["fieldwork_end"],
+        "composition": raw["composition"].str.strip(),
+        "source_url": raw["source_url"].str.strip(),
+    })
+    frame.index = raw.index
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------
+# lookup
+# ---------------------------------------------------------------------------------------
+def figure(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> pd.Series:
+    """The one published figure for ``(question_id, option, wave)`` as a row (a Series).
+
+    Raises :class:`FigureLookupError` listing close matches if there is none, or if there
+    are several (only possible with a hand-made ``frame``).
+    """
+    f = load_figures() if frame is None else frame
+    hit = f[(f["question_id"] == question_id) & (f["option"] == option) & (f["wave"] == int(wave))]
+    if len(hit) == 1:
+        return hit.iloc[0]
+    wanted = f"{question_id} | {option} | {wave}"
+    if len(hit) > 1:
+        raise FigureLookupError(f"{len(hit)} published figures match ({question_id!r}, {option!r}, wave {wave}); "
+                                f"expected one (lines {', '.join(map(str, hit.index))})")
+    keys = (f["question_id"] + " | " + f["option"] + " | " + f["wave"].astype(str)).tolist()
+    same_q = [k for k in keys if k.startswith(f"{question_id} | ")]
+    close = same_q or difflib.get_close_matches(wanted, keys, n=6, cutoff=0.4)
+    hint = "; close matches (question_id | option | wave):\n  " + "\n  ".join(close[:12]) if close else ""
+    raise FigureLookupError(f"no published figure for ({question_id!r}, {option!r}, wave {wave}){hint}")
+
+
+@dataclass(frozen=True)
+class PublishedCount:
+    """A published share turned into counts of respondents out of ``base_n``.
+
+    ``count = round(value * base_n / 100)`` (halves rounded up); ``count_low`` and
+    ``count_high`` are the smallest and largest integer counts inside the band
+    (``ceil(low * N / 100)``, ``floor(high * N / 100)``). ``consistent`` is False when no
+    integer count out of ``base_n`` rounds to the published figure: the item's real base then
+    differed from the assumed one (item non-response, or a different total).
+    """
+
+    value: float
+    value_low: float
+    value_high: float
+    base_n: int
+    count: int
+    count_low: int
+    count_high: int
+    unit: str
+    source_url: str
+    base_note: str
+    question_id: str = ""
+    option: str = ""
+    wave: int = 0
+
+    @property
+    def consistent(self) -> bool:
+        return self.count_low <= self.count_high
+
+    @property
+    def share(self) -> float:
+        return self.count / self.base_n
+
+
+def counts_in_band(value: float, low: float, high: float, n: int) -> tuple[int, int, int]:
+    """``(count, count_low, count_high)`` of a percentage band at base ``n``."""
+    count = int(math.floor(value * n / 100 + 0.5 + 1e-9))
+    return count, int(math.ceil(low * n / 100 - 1e-9)), int(math.floor(high * n / 100 + 1e-9))
+
+
+def published_count(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> PublishedCount:
+    """Counts behind a published share (see :class:`PublishedCount`).
+
+    Raises :class:`MissingBaseError` if the figure has no base_n (e.g. a conditional base that
+    was never published) and :class:`FigureLookupError` if the figure is not a share or count.
+    """
+    row = figure(question_id, option, wave, frame=frame)
+    where = f"({question_id!r}, {option!r}, wave {wave})"
+    import pandas as pd
+
+    if pd.isna(row["base_n"]):
+        raise MissingBaseError(f"the published figure {where} has no base_n, so it cannot be turned into a count: "
+                               f"{row['base_note'] or 'base not published'}")
+    n = int(row["base_n"])
+    v, lo, hi = float(row["value"]), float(row["value_low"]), float(row["value_high"])
+    if row["unit"] in PERCENT_UNITS:
+        count, c_lo, c_hi = counts_in_band(v, lo, hi, n)
+    elif row["unit"] in COUNT_UNITS:
+        count, c_lo, c_hi = int(round(v)), int(math.ceil(lo)), int(math.floor(hi))
+    else:
+        raise FigureLookupError(f"the published figure {where} has unit {row['unit']!r}: not a share or count of respondents")
+    return PublishedCount(value=v, value_low=lo, value_high=hi, base_n=n, count=count, count_low=c_lo,
+                          count_high=c_hi, unit=row["unit"], source_url=row["source_url"], base_note=row["base_note"],
+                          question_id=question_id, option=option, wave=int(wave))
