@@ -1,0 +1,487 @@
+"""Synthetic respondent-level data in the codebook's microdata schema.
+
+SYNTHETIC DATA ARE NOT SURVEY ANSWERS. They let the microdata chapters run, and show what
+their methods can detect, before (or without) a real survey export. Every frame carries
+``attrs["data_kind"] == "synthetic"`` and a label saying so.
+
+``generate(scenario, seed, ...)`` is deterministic for its arguments (numpy ``Generator``
+seeded with ``[seed, wave]``, so a wave's rows do not depend on which other waves are
+generated) and fully vectorised (1,000,000 rows in a few seconds).
+
+What is planted and what is assumed
+-----------------------------------
+=============================  ==================================================================
+element                        rule
+=============================  ==================================================================
+respondents per wave           published survey totals read from figures.csv (survey_size /
+                               respondents: 2016 370, 2017 435, 2018 272, 2019 450); with
+                               ``n_respondents`` the total is split in proportion (largest
+                               remainder)
+region and country             exact counts from the published composition (figures.csv):
+                               2016 USA 61.1 %, Europe 26 %; 2018 USA 54.4, Canada 2.9, UK 12.1,
+                               Sweden 6.6, Norway 3.7 %, Europe 34.7 %; 2019 North America
+                               50.4 % (USA 46.4 %), Europe 40 %. ASSUMED: 2016 North America =
+                               USA only (Canada not published); 2019 non-US North America =
+                               Canada; 2017 (nothing published) = mean of 2016 and 2018; the
+                               European split of 2016/2017/2019 follows 2018's (UK, Sweden,
+                               Norway, rest of Europe spread evenly over EUROPE_REST); "other"
+                               is spread over OTHER_MIX (Australia, New Zealand, Brazil, ...,
+                               "international organisation")
+latent classes                 ``n_groups`` = 2: a majority (mainstream items high, advanced
+                               items low) and a minority of ``minority_share`` (default 10 %,
+                               the same in every wave; advanced items high). ``n_groups`` = 1:
+                               one class. Classes are classes of officers' CASELOADS (what an
+                               officer sees), drawn independently of region
+item draws                     within a class, items are independent (local independence);
+                               each class gets an exact quota round(n_c * p_c) of 1s, placed
+                               at random
+scenario "widening" (default)  minority's probabilities of the advanced items (and of the
+                               anonymisation/encryption trend mentions) rise linearly from 2016
+                               to 2019 (PROFILES: start -> end); majority flat; minority share
+                               constant
+scenario "stable"              as widening but every class profile is flat (the midpoint of
+                               start and end) across waves
+scenario "single_group"        one class with the majority profile: advanced items are
+                               independent of mainstream items within a wave
+calibrated marginals           where a wave has a published figure (CALIBRATIONS, read from
+                               figures.csv), the wave's count of that answer is EXACT: the
+                               integer count inside the published band nearest value * N / 100
+                               (if no integer count out of N lies in the band - e.g. 16.1 % of
+                               450 - the nearest count). The count is split between classes as
+                               round(n_min * p_min) for the minority, the rest for the majority,
+                               i.e. the majority's probability is solved from
+                               marginal = pi * p_min + (1 - pi) * p_maj; when that needs a
+                               share outside [0, 1] the split is clipped and the clipping is
+                               recorded in ``frame.attrs["calibration"]``
+mainstream items               the majority probability solved in the one calibrated wave
+                               (tech_p2p and tech_social_media 2016, tech_self_produced 2018)
+                               is used in every wave (flat)
+verbal figures                 calibrated to the point value of the documented band (e.g. one
+                               fifth = 20 %, more than one third = 36.7 %, more than 90 = 95 %)
+trend_social_media 2019        calibrated to "social media and online gaming" (14.3 %), the
+                               only 2019 social-media trend figure
+crypto_encountered 2018        "no" = slightly more than two thirds (67.7 %); minority p(yes)
+                               0.9, majority solved
+tech_cryptocurrency 2018       only officers with crypto_encountered = 1 can have it (past
+                               year <= ever); quota per class as elsewhere, capped by them
+crypto_frequency 2018          asked if crypto_encountered = 1; exact counts: common or very
+                               common = one fifth (20 %), uncommon or very uncommon = more than
+                               half (55 %), the rest "neither" (ASSUMED middle category).
+                               Minority officers rank higher (more often "common"). ASSUMED
+                               splits inside the pairs: one third of "common or very common"
+                               very common, half of "uncommon or very uncommon" very uncommon
+workload_change 2016           exact counts: more demanding 74.6 %, less demanding 1.1 %, the
+                               rest (24.3 %, not published) unchanged; independent of class
+not asked                      columns are empty in waves the codebook says a question was not
+                               asked (trend items 2018, crypto items outside 2018, ...)
+respondent ids                 "S<wave>-<number>", e.g. S2016-0001 (S = synthetic)
+=============================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers.errors import ParameterError
+
+DEFAULT_SCENARIO = "widening"
+DEFAULT_WAVES = (2016, 2017, 2018, 2019)
+FIRST_WAVE, LAST_WAVE = 2016, 2019
+
+#: Scenario name -> documented defaults.
+SCENARIOS: dict[str, dict] = {
+    "widening": {
+        "n_groups": 2, "minority_share": 0.10, "trajectory": "rising",
+        "description": "a small sophisticated minority (10 %) whose advanced-item probabilities rise "
+                       "from 2016 to 2019; the majority is flat; the minority's share is constant",
+    },
+    "stable": {
+        "n_groups": 2, "minority_share": 0.10, "trajectory": "flat",
+        "description": "the same two groups, with no change across waves (minority profile at the "
+                       "midpoint of the widening path)",
+    },
+    "single_group": {
+        "n_groups": 1, "minority_share": 0.0, "trajectory": "flat",
+        "description": "one group only: advanced items are independent of mainstream items within a wave",
+    },
+}
+
+#: item -> (majority p, minority p in 2016, minority p in 2019). Majority values of items
+#: with a published figure are replaced by the solved value (see the module docstring).
+PROFILES: dict[str, tuple[float, float, float]] = {
+    # advanced (tag "advanced")
+    "tech_encryption": (0.15, 0.50, 0.80),
+    "tech_darknet": (0.08, 0.45, 0.75),
+    "tech_cryptocurrency": (0.04, 0.30, 0.60),
+    "tech_anonymisation": (0.12, 0.50, 0.80),
+    # mainstream (tag "mainstream")
+    "tech_p2p": (0.90, 0.75, 0.75),
+    "tech_social_media": (0.45, 0.40, 0.40),
+    "tech_messaging_apps": (0.55, 0.70, 0.70),
+    "tech_self_produced": (0.90, 0.85, 0.85),
+    "tech_usb_local_storage": (0.60, 0.50, 0.50),
+    # coded trend mentions (tag "trend"); every asked wave is calibrated
+    "trend_social_media": (0.30, 0.30, 0.30),
+    "trend_anonymisation": (0.12, 0.45, 0.55),
+    "trend_encryption": (0.10, 0.40, 0.60),
+    "trend_cloud": (0.20, 0.40, 0.40),
+    # 2018 cryptocurrency block
+    "crypto_encountered": (0.25, 0.90, 0.90),
+}
+#: minority officers' head start when ranking crypto_frequency (score = U(0,1) + bonus)
+CRYPTO_FREQUENCY_MINORITY_BONUS = 0.5
+VERY_COMMON_SHARE = 1 / 3      # of "common or very common"
+VERY_UNCOMMON_SHARE = 1 / 2    # of "uncommon or very uncommon"
+
+EUROPE_REST = ("Germany", "Netherlands", "Denmark", "Finland", "France", "Ireland", "Italy", "Switzerland")
+OTHER_MIX = {"Australia": 35, "New Zealand": 15, "Brazil": 15, "South Africa": 10, "Argentina": 5,
+             "Taiwan": 5, "Thailand": 5, "international organisation": 10}
+COUNTRY_REGION = {"USA": "north_america", "Canada": "north_america",
+                  "United Kingdom": "europe", "Sweden": "europe", "Norway": "europe",
+                  **{c: "europe" for c in EUROPE_REST}, **{c: "other" for c in OTHER_MIX}}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A published figure a column's marginal in one wave is drawn to match exactly:
+    the share of respondents (or of those with ``among``) whose answer is in ``codes``."""
+
+    column: str
+    wave: int
+    question_id: str
+    option: str
+    codes: tuple
+    among: tuple | None = None   # (column, code): conditional base
+
+
+CALIBRATIONS: tuple[Calibration, ...] = (
+    Calibration("tech_p2p", 2016, "distribution_methods", "P2P/file sharing", (1,)),
+    Calibration("tech_social_media", 2016, "distribution_methods", "social media", (1,)),
+    Calibration("tech_self_produced", 2018, "self_produced_seen", "yes", (1,)),
+    Calibration("trend_social_media", 2016, "trend_social_media",
+                "self-produced material, grooming, sextortion, sharing via social media", (1,)),
+    Calibration("trend_social_media", 2017, "trend_social_media", "social media, chatrooms and apps increasing", (1,)),
+    Calibration("trend_social_media", 2019, "trend_social_media_gaming", "social media and online gaming", (1,)),
+    Calibration("trend_anonymisation", 2017, "trend_anonymisation",
+                "anonymisation technologies (TOR, VPN, proxies) increasing", (1,)),
+    Calibration("trend_anonymisation", 2019, "trend_anonymisation", "TOR/darknet increase", (1,)),
+    Calibration("trend_encryption", 2017, "trend_encryption", "encryption increasing", (1,)),
+    Calibration("trend_encryption", 2019, "trend_encryption", "encryption increase", (1,)),
+    Calibration("trend_cloud", 2017, "trend_cloud", "cloud storage increasing", (1,)),
+    Calibration("trend_cloud", 2019, "trend_cloud", "cloud storage increase", (1,)),
+    Calibration("crypto_encountered", 2018, "crypto_encountered", "no", (0,)),
+    Calibration("crypto_frequency", 2018, "crypto_frequency", "common or very common", (4, 5), ("crypto_encountered", 1)),
+    Calibration("crypto_frequency", 2018, "crypto_frequency", "uncommon or very uncommon", (1, 2), ("crypto_encountered", 1)),
+    Calibration("workload_change", 2016, "workload_change", "more demanding", (3,)),
+    Calibration("workload_change", 2016, "workload_change", "less demanding", (1,)),
+)
+
+
+def target_count(value: float, low: float, high: float, n: int) -> int:
+    """The integer count out of ``n`` the generator plants for a published share: the count in
+    the band ``[low, high]`` nearest ``value * n / 100``, or that nearest count if the band
+    holds no integer count at this ``n``."""
+    from helpers.published import counts_in_band
+
+    count, c_lo, c_hi = counts_in_band(value, low, high, n)
+    if c_lo <= c_hi:
+        return int(min(max(count, c_lo), c_hi))
+    return count
+
+
+# ---------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------
+def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAULT_WAVES, n_groups: int | None = None,
+             minority_share: float | None = None, n_respondents: int | None = None,
+             include_class: bool = False):
+    """Synthetic microdata (see the module docstring for everything planted and assumed).
+
+    ``n_groups`` (1 or 2) and ``minority_share`` override the scenario's defaults
+    (:data:`SCENARIOS`). ``include_class=True`` adds the latent class as a column
+    ``latent_class`` (0 majority, 1 minority) for method checks; drop it before validation.
+    """
+    import pandas as pd
+
+    from helpers.codebook import load_codebook
+    from helpers.published import load_figures
+
+    if scenario not in SCENARIOS:
+        raise ParameterError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ParameterError(f"seed must be an integer, not {seed!r}")
+    cb = load_codebook()
+    valid = cb.valid_waves()
+    waves = tuple(sorted({int(w) for w in waves}))
+    if not waves or not set(waves) <= set(valid):
+        raise ParameterError(f"waves must be drawn from {valid}, got {list(waves)}")
+    spec = dict(SCENARIOS[scenario])
+    groups = spec["n_groups"] if n_groups is None else n_groups
+    if groups not in (1, 2):
+        raise ParameterError(f"n_groups must be 1 or 2, not {groups!r}")
+    if groups == 1:
+        if minority_share not in (None, 0, 0.0):
+            raise ParameterError(f"minority_share={minority_share} contradicts a single group (n_groups=1)")
+        share = 0.0
+    else:
+        share = spec["minority_share"] if minority_share is None else float(minority_share)
+        if share <= 0 and n_groups is not None:
+            raise ParameterError("n_groups=2 needs a minority_share above 0")
+        if share <= 0:
+            share = SCENARIOS["widening"]["minority_share"]
+        if not 0 < share < 0.5:
+            raise ParameterError(f"minority_share must lie strictly between 0 and 0.5, not {share}")
+    trajectory = spec["trajectory"]
+
+    figures = load_figures()
+    sizes = _wave_sizes(figures, waves, n_respondents)
+    label = f"synthetic data (scenario '{scenario}', seed {int(seed)}) — not real survey answers"
+    overrides = []
+    if n_groups is not None and n_groups != spec["n_groups"]:
+        overrides.append(f"{groups} group(s)")
+    if minority_share is not None:
+        overrides.append(f"minority share {share:g}")
+    if overrides:
+        label = label.replace(") —", f", {', '.join(overrides)}) —")
+
+    solved = _solved_majority(figures, share, trajectory, sizes)
+    parts = []
+    calib_log: list[dict] = []
+    for w in waves:
+        rng = np.random.default_rng([int(seed), int(w)])
+        parts.append(_wave(w, sizes[w], rng, cb, figures, share, trajectory, solved, calib_log, include_class))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scenario, "seed": int(seed),
+                        "n_groups": groups, "minority_share": share,
+                        "source": f"helpers.synthetic.generate(scenario={scenario!r}, seed={int(seed)})",
+                        "calibration": calib_log})
+    return frame
+
+
+# ---------------------------------------------------------------------------------------
+# internals
+# ---------------------------------------------------------------------------------------
+def _minority_p(item: str, wave: int, trajectory: str) -> float:
+    _, start, end = PROFILES[item]
+    if trajectory == "rising":
+        return start + (end - start) * (wave - FIRST_WAVE) / (LAST_WAVE - FIRST_WAVE)
+    return (start + end) / 2
+
+
+def _figure_value(figures, qid, option, wave):
+    from helpers.published import figure
+
+    row = figure(qid, option, wave, frame=figures)
+    return float(row["value"]), float(row["value_low"]), float(row["value_high"])
+
+
+def _published_size(figures, wave) -> int:
+    hit = figures[(figures["question_id"] == "survey_size") & (figures["option"] == "respondents")
+                  & (figures["wave"] == wave) & (figures["part"] == "law_enforcement")]
+    if len(hit) != 1:
+        raise ParameterError(f"no published survey size for wave {wave} in figures.csv")
+    return int(hit["value"].iloc[0])
+
+
+def _largest_remainder(weights, total: int) -> np.ndarray:
+    w = np.asarray(weights, dtype=float)
+    exact = w / w.sum() * total
+    base = np.floor(exact).astype(np.int64)
+    rest = total - base.sum()
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:rest]] += 1
+    return base
+
+
+def _wave_sizes(figures, waves, n_respondents) -> dict[int, int]:
+    published = {w: _published_size(figures, w) for w in waves}
+    if n_respondents is None:
+        return published
+    if isinstance(n_respondents, bool) or not isinstance(n_respondents, (int, np.integer)) or n_respondents < len(waves):
+        raise ParameterError(f"n_respondents must be an integer of at least {len(waves)} (one per wave), "
+                             f"not {n_respondents!r}")
+    counts = _largest_remainder([published[w] for w in waves], int(n_respondents))
+    return dict(zip(waves, map(int, counts)))
+
+
+def _composition(figures, wave: int) -> dict[str, float]:
+    """Country -> percent of respondents for ``wave`` (see the docstring for assumptions)."""
+    def val(qid, option, w):
+        return _figure_value(figures, qid, option, w)[0]
+
+    uk, se, no = (val("respondent_country", c, 2018) for c in ("United Kingdom", "Sweden", "Norway"))
+    eu18 = val("respondent_region", "Europe", 2018)
+    eu_split = {"United Kingdom": uk / eu18, "Sweden": se / eu18, "Norway": no / eu18,
+                **{c: (eu18 - uk - se - no) / eu18 / len(EUROPE_REST) for c in EUROPE_REST}}
+
+    def build(usa, canada, europe):
+        other = 100.0 - usa - canada - europe
+        comp = {"USA": usa, "Canada": canada}
+        comp.update({c: europe * f for c, f in eu_split.items()})
+        tot = sum(OTHER_MIX.values())
+        comp.update({c: other * v / tot for c, v in OTHER_MIX.items()})
+        return comp
+
+    if wave == 2016:
+        return build(val("respondent_region", "USA", 2016), 0.0, val("respondent_region", "Europe", 2016))
+    if wave == 2018:
+        comp = build(val("respondent_country", "USA", 2018), val("respondent_country", "Canada", 2018), eu18)
+        return comp
+    if wave == 2019:
+        na, usa = val("respondent_region", "North America", 2019), val("respondent_region", "of which USA", 2019)
+        return build(usa, na - usa, val("respondent_region", "Europe", 2019))
+    if wave == 2017:
+        a, b = _composition(figures, 2016), _composition(figures, 2018)
+        return {c: (a[c] + b[c]) / 2 for c in a}
+    raise ParameterError(f"no composition rule for wave {wave}")
+
+
+def _solved_majority(figures, share, trajectory, sizes) -> dict[str, float]:
+    """Majority probability of each mainstream item solved from its one published figure."""
+    out = {}
+    for cal in CALIBRATIONS:
+        if not cal.column.startswith("tech_"):
+            continue
+        value = _figure_value(figures, cal.question_id, cal.option, cal.wave)[0] / 100
+        p_min = _minority_p(cal.column, cal.wave, trajectory)
+        p_maj = (value - share * p_min) / (1 - share)
+        out[cal.column] = float(min(max(p_maj, 0.0), 1.0))
+    return out
+
+
+def _quota(rng, idx: np.ndarray, k: int) -> np.ndarray:
+    k = int(min(max(k, 0), len(idx)))
+    return idx[rng.permutation(len(idx))[:k]]
+
+
+def _split(k: int, n_min: int, n_maj: int, p_min: float) -> tuple[int, int, bool]:
+    """Split ``k`` ones between minority and majority; True if the split had to be clipped."""
+    want = int(round(n_min * p_min))
+    k_min = min(max(want, k - n_maj, 0), n_min, k)
+    return k_min, k - k_min, k_min != want
+
+
+def _wave(w, n, rng, cb, figures, share, trajectory, solved, calib_log, include_class):
+    import pandas as pd
+
+    width = max(4, len(str(n)))
+    ids = pd.Series(np.arange(1, n + 1)).astype("str").str.zfill(width)
+    ids = ("S" + str(w) + "-") + ids
+
+    # country / region: exact counts, random placement
+    comp = _composition(figures, w)
+    names = list(comp)
+    counts = _largest_remainder([comp[c] for c in names], n)
+    country = np.repeat(np.array(names, dtype=object), counts)[rng.permutation(n)]
+    region = pd.Series(country).map(COUNTRY_REGION).to_numpy()
+
+    # latent classes
+    n_min = int(round(share * n))
+    cls = np.zeros(n, dtype=np.int8)
+    cls[rng.permutation(n)[:n_min]] = 1
+    idx_min = np.flatnonzero(cls == 1)
+    idx_maj = np.flatnonzero(cls == 0)
+
+    cols: dict[str, np.ndarray] = {}
+    cal_by = {}
+    for cal in CALIBRATIONS:
+        if cal.wave == w:
+            cal_by.setdefault(cal.column, []).append(cal)
+
+    def planted(cal, base_n):
+        v, lo, hi = _figure_value(figures, cal.question_id, cal.option, cal.wave)
+        return target_count(v, lo, hi, base_n)
+
+    def binary(item):
+        out = np.zeros(n, dtype=np.int8)
+        p_min = _minority_p(item, w, trajectory)
+        p_maj = solved.get(item, PROFILES[item][0])
+        if item in cal_by:
+            cal = cal_by[item][0]
+            k = planted(cal, n)
+            if cal.codes == (0,):  # the published figure is the share answering "no"
+                k = n - k
+            k_min, k_maj, clipped = _split(k, len(idx_min), len(idx_maj), p_min)
+            calib_log.append({"column": item, "wave": w, "n": n, "count": k if cal.codes != (0,) else n - k,
+                              "codes": list(cal.codes), "minority_ones": k_min, "majority_ones": k_maj,
+                              "solved_majority_p": round(k_maj / len(idx_maj), 4) if len(idx_maj) else None,
+                              "clipped": clipped})
+        else:
+            k_min, k_maj = int(round(len(idx_min) * p_min)), int(round(len(idx_maj) * p_maj))
+        out[_quota(rng, idx_min, k_min)] = 1
+        out[_quota(rng, idx_maj, k_maj)] = 1
+        return out
+
+    crypto_link = cb.question("crypto_encountered").asked_in(w) and cb.question("tech_cryptocurrency").asked_in(w)
+    special = {"workload_change", "crypto_frequency"} | ({"tech_cryptocurrency"} if crypto_link else set())
+    for item in cb.microdata_columns():
+        q = cb.question(item)
+        if item in ("respondent_id", "wave", "country", "region"):
+            continue
+        if not q.asked_in(w):
+            cols[item] = None
+        elif item not in special:
+            cols[item] = binary(item)
+
+    if crypto_link:  # past-year use only where cryptocurrencies were ever met
+        met = cols["crypto_encountered"] == 1
+        out = np.zeros(n, dtype=np.int8)
+        p_min = _minority_p("tech_cryptocurrency", w, trajectory)
+        for idx, p in ((idx_min, p_min), (idx_maj, PROFILES["tech_cryptocurrency"][0])):
+            out[_quota(rng, idx[met[idx]], int(round(len(idx) * p)))] = 1
+        cols["tech_cryptocurrency"] = out
+
+    if cb.question("crypto_frequency").asked_in(w):
+        freq = np.full(n, -1, dtype=np.int8)
+        if cols.get("crypto_encountered") is not None:
+            met = np.flatnonzero(cols["crypto_encountered"] == 1)
+            m = len(met)
+            cals = {c.codes: c for c in cal_by.get("crypto_frequency", [])}
+            k_common = planted(cals[(4, 5)], m) if (4, 5) in cals else int(round(0.2 * m))
+            k_unc = planted(cals[(1, 2)], m) if (1, 2) in cals else int(round(0.55 * m))
+            k_unc = min(k_unc, m - k_common)
+            score = rng.random(m) + CRYPTO_FREQUENCY_MINORITY_BONUS * (cls[met] == 1)
+            order = met[np.argsort(-score, kind="stable")]
+            common, unc = order[:k_common], order[m - k_unc:] if k_unc else order[:0]
+            freq[met] = 3
+            freq[common] = 4
+            freq[_quota(rng, common, int(round(len(common) * VERY_COMMON_SHARE)))] = 5
+            freq[unc] = 2
+            freq[_quota(rng, unc, int(round(len(unc) * VERY_UNCOMMON_SHARE)))] = 1
+            for codes, k in (((4, 5), k_common), ((1, 2), k_unc)):
+                calib_log.append({"column": "crypto_frequency", "wave": w, "n": m, "count": int(k), "codes": list(codes),
+                                  "among": "crypto_encountered = 1", "clipped": False})
+        cols["crypto_frequency"] = freq
+
+    if cb.question("workload_change").asked_in(w):
+        cals = {c.codes: c for c in cal_by.get("workload_change", [])}
+        k_more = planted(cals[(3,)], n) if (3,) in cals else int(round(0.746 * n))
+        k_less = planted(cals[(1,)], n) if (1,) in cals else int(round(0.011 * n))
+        k_less = min(k_less, n - k_more)
+        perm = rng.permutation(n)
+        work = np.full(n, 2, dtype=np.int8)
+        work[perm[:k_more]] = 3
+        work[perm[k_more:k_more + k_less]] = 1
+        cols["workload_change"] = work
+        for codes, k in (((3,), k_more), ((1,), k_less)):
+            calib_log.append({"column": "workload_change", "wave": w, "n": n, "count": int(k), "codes": list(codes),
+                              "clipped": False})
+
+    data = {"respondent_id": ids.to_numpy(), "wave": np.full(n, w, dtype=np.int64),
+            "country": country, "region": region}
+    for item in cb.microdata_columns():
+        if item in data:
+            continue
+        arr = cols.get(item)
+        if arr is None:
+            data[item] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int8), np.ones(n, dtype=bool))
+        else:
+            data[item] = pd.arrays.IntegerArray(np.where(arr < 0, 0, arr).astype(np.int8), arr < 0)
+    frame = pd.DataFrame(data)
+    for c in ("respondent_id", "country", "region"):
+        frame[c] = frame[c].astype("str")
+    if include_class:
+        frame["latent_class"] = cls
+    return frame
