@@ -541,13 +541,15 @@ def _translate_pandera(fc, describe, problems: _Problems, out, index, cb) -> Non
 # ---------------------------------------------------------------------------------------
 # loading and writing
 # ---------------------------------------------------------------------------------------
-def load_microdata(source: str | Path = "synthetic", *, scenario: str | None = None, seed: int = 2018,
+def load_microdata(source: str | Path = "synthetic", *, scenario: str = "widening", seed: int = 2018,
                    waves=None, n_respondents: int | None = None) -> pd.DataFrame:
     """Synthetic data (``source="synthetic"``) or a user file, validated and labelled.
 
     ``frame.attrs``: ``data_kind`` ("synthetic" or "user"), ``label`` (a human label that says
     what the data are), ``scenario`` (synthetic only) and ``source``. The index is a plain
     RangeIndex; ``waves`` restricts the frame to those waves (each must have respondents).
+    ``scenario``, ``seed`` and ``n_respondents`` apply to synthetic data and are ignored for a
+    file (so a chapter can pass its parameters unchanged).
     """
     from helpers import synthetic
 
@@ -561,8 +563,6 @@ def load_microdata(source: str | Path = "synthetic", *, scenario: str | None = N
         checked.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scen,
                               "source": f"helpers.synthetic.generate(scenario={scen!r}, seed={seed})"})
         return checked.reset_index(drop=True)
-    if scenario is not None or n_respondents is not None:
-        raise MicrodataError(f"{source}: scenario and n_respondents apply to synthetic data only")
     path = Path(source)
     frame = read_microdata(path, waves=waves)
     if waves is not None:

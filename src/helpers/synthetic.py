@@ -226,11 +226,10 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
             raise ParameterError(f"minority_share={minority_share} contradicts a single group (n_groups=1)")
         share = 0.0
     else:
-        share = spec["minority_share"] if minority_share is None else float(minority_share)
-        if share <= 0 and n_groups is not None:
-            raise ParameterError("n_groups=2 needs a minority_share above 0")
-        if share <= 0:
-            share = SCENARIOS["widening"]["minority_share"]
+        if minority_share is not None:
+            share = float(minority_share)
+        else:   # a one-group scenario asked for two groups: the documented default minority share
+            share = spec["minority_share"] or SCENARIOS["widening"]["minority_share"]
         if not 0 < share < 0.5:
             raise ParameterError(f"minority_share must lie strictly between 0 and 0.5, not {share}")
     trajectory = spec["trajectory"]
@@ -371,9 +370,18 @@ def _wave(w, n, rng, cb, figures, share, trajectory, solved, calib_log, include_
     ids = ("S" + str(w) + "-") + ids
 
     # country / region: exact counts, random placement
+    # (regions first, then countries within each region, so both levels match the figures)
     comp = _composition(figures, w)
-    names = list(comp)
-    counts = _largest_remainder([comp[c] for c in names], n)
+    regions = ("north_america", "europe", "other")
+    in_region = {r: [c for c in comp if COUNTRY_REGION[c] == r] for r in regions}
+    region_counts = _largest_remainder([sum(comp[c] for c in in_region[r]) for r in regions], n)
+    names, counts = [], []
+    for r, k in zip(regions, region_counts):
+        weights = [comp[c] for c in in_region[r]]
+        if sum(weights) <= 0:
+            continue
+        names += in_region[r]
+        counts += list(_largest_remainder(weights, int(k)))
     country = np.repeat(np.array(names, dtype=object), counts)[rng.permutation(n)]
     region = pd.Series(country).map(COUNTRY_REGION).to_numpy()
 
