@@ -89,3 +89,28 @@ def adjust_register(frame, *, alpha: float, method: str = "fdr_bh"):
         for row in out.itertuples()
     ]
     return out
+
+
+def family_of(data_kind: str) -> str:
+    """Claims are adjusted within a family: the published aggregates, or the microdata."""
+    return "published" if data_kind == "published" else "microdata"
+
+
+def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
+    """Every chapter's claims (``claims/*.csv``) in report order, adjusted per family, with verdicts."""
+    import pandas as pd
+
+    files = sorted(p for p in layout.claims_dir.glob("*.csv") if not p.stem.endswith("claims-register"))
+    if not files:
+        raise FileNotFoundError(f"no chapter claims in {layout.claims_dir}: run the other chapters first")
+    frame = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in files], ignore_index=True)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"claims files in {layout.claims_dir} lack columns {missing}")
+    duplicated = frame["claim_id"][frame["claim_id"].duplicated()].tolist()
+    if duplicated:
+        raise ValueError(f"claim ids recorded twice: {duplicated}")
+    frame["test"] = frame["test"].fillna("")
+    parts = [adjust_register(part, alpha=alpha, method=method)
+             for _, part in frame.groupby(frame["data"].map(family_of), sort=True)]
+    return pd.concat(parts).sort_index()[list(COLUMNS)].reset_index(drop=True)

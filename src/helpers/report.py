@@ -147,6 +147,12 @@ class Chapter:
         atomic_write_text(self.layout.chapter_claims(self.slug), buffer.getvalue())
         return claim
 
+    def write_register(self, register) -> Path:
+        """Write the whole register as ``claims.csv`` (the register chapter's job)."""
+        path = self.layout.claims_register
+        atomic_write_text(path, register.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+        return path
+
     def claims_table(self):
         """This chapter's claims so far, for display at the end of the notebook."""
         import pandas as pd

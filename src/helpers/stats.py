@@ -945,3 +945,89 @@ def count_band(percent_low, percent_high, base_n) -> Band:
         k = min(n, max(0, math.floor(mid + Fraction(1, 2))))
         return Band(k, k)
     return Band(lo, hi)
+
+
+# ----------------------------------------------------------------------------------
+# One proportion against a fixed value, and two answers of the same respondents
+# ----------------------------------------------------------------------------------
+
+
+def one_proportion_test(count, nobs, null, method: str = "exact", alternative: str = "two-sided",
+                        level: float = 0.95) -> TestResult:
+    """Test p = ``null`` for one proportion (e.g. "most officers": null 0.5).
+
+    ``method="exact"``: exact binomial test (``scipy.stats.binomtest``; two-sided p by
+    the minimum-likelihood method) with the Clopper-Pearson interval. ``method="score"``:
+    the Wilson score test (z with the null variance) with the Wilson interval, which
+    excludes ``null`` exactly when the two-sided test rejects. ``alternative``:
+    ``"two-sided"``, ``"larger"`` (p > null) or ``"smaller"``. The estimate is p on the
+    0-1 scale.
+    """
+    method = _check_choice(method, "method", ("exact", "score"))
+    alternative = _check_choice(alternative, "alternative", _ALTERNATIVES_2)
+    level = _check_level(level)
+    c, n = _check_count_nobs(count, nobs, "count", "nobs")
+    if n == 0:
+        raise StatisticsInputError("nobs=0: a proportion needs at least one observation")
+    if isinstance(null, bool) or not isinstance(null, numbers.Real) or not 0 < float(null) < 1:
+        raise StatisticsInputError(f"null={null!r} must lie strictly between 0 and 1")
+    null = float(null)
+    if method == "exact":
+        alt = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}[alternative]
+        res = stats.binomtest(c, n, null, alternative=alt)
+        ci = proportion_ci(c, n, method="exact", level=level)
+        return TestResult("exact binomial test of p = p0", "exact", float(c), float(res.pvalue), c / n, ci.low,
+                          ci.high, level, n, "proportion (0-1 scale)", alternative, {"null": null})
+    z = (c / n - null) / math.sqrt(null * (1 - null) / n)
+    ci = proportion_ci(c, n, method="wilson", level=level)
+    return TestResult("Wilson score test of p = p0", "score", z, _p_from_z(z, alternative), c / n, ci.low,
+                      ci.high, level, n, "proportion (0-1 scale)", alternative, {"null": null})
+
+
+def frechet_overlap(count1, count2, nobs) -> tuple[int, int]:
+    """The fewest and most respondents who can have said yes to both of two items.
+
+    With only the two margins published, the overlap lies in
+    [max(0, count1 + count2 - nobs), min(count1, count2)] (the Frechet bounds).
+    """
+    c1, n = _check_count_nobs(count1, nobs, "count1", "nobs")
+    c2, _ = _check_count_nobs(count2, nobs, "count2", "nobs")
+    return max(0, c1 + c2 - n), min(c1, c2)
+
+
+def paired_compare(count1, count2, nobs, overlap, level: float = 0.95) -> TestResult:
+    """p1 - p2 for two yes/no items answered by the same ``nobs`` respondents.
+
+    ``overlap`` is the number who said yes to both (unknown from aggregates: pass the two
+    Frechet bounds through :func:`across_band` with ``Band(*frechet_overlap(...))``).
+    Test: exact McNemar (binomial test of the discordant pairs, mid-p not used).
+    Interval: Newcombe's (1998) hybrid score interval for paired proportions (method 10),
+    with his corrected phi: AD - BC is reduced by N/2 when above N/2, set to 0 when between
+    0 and N/2, kept when negative (phi = 0 when a margin is empty).
+    """
+    level = _check_level(level)
+    c1, n = _check_count_nobs(count1, nobs, "count1", "nobs")
+    c2, _ = _check_count_nobs(count2, nobs, "count2", "nobs")
+    a = _as_int(overlap, "overlap")
+    low_a, high_a = frechet_overlap(c1, c2, n)
+    if not low_a <= a <= high_a:
+        raise StatisticsInputError(f"overlap={a} is impossible: it must lie in [{low_a}, {high_a}] for these margins")
+    b, c, d = c1 - a, c2 - a, n - c1 - c2 + a
+    discordant = b + c
+    p = 1.0 if discordant == 0 else float(stats.binomtest(b, discordant, 0.5).pvalue)
+    p1, p2 = c1 / n, c2 / n
+    l1, u1 = _wilson(c1, n, level)
+    l2, u2 = _wilson(c2, n, level)
+    denominator = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = 0.0 if denominator == 0 else corrected / math.sqrt(denominator)
+    diff = p1 - p2
+    low = diff - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    high = diff + math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return TestResult("exact McNemar test for paired p1 - p2", "mcnemar_exact", float(b), p, diff,
+                      max(-1.0, low), min(1.0, high), level, n, "difference in proportions (0-1 scale)",
+                      "two-sided", {"both": a, "only_first": b, "only_second": c, "neither": d, "phi": phi})
+
+
+__all__ += ["one_proportion_test", "frechet_overlap", "paired_compare"]
