@@ -367,10 +367,14 @@ def _convert(s, q, problems: _Problems, index):
     Vectorised: coded columns are factorised, so only their few distinct texts are parsed."""
     import pandas as pd
 
-    numeric_in = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype("Int8")
+    numeric_in = pd.api.types.is_numeric_dtype(s.dtype)
     if q.type in ("identifier", "text"):
-        if numeric_in:
-            txt = s.astype("Int64").astype("str") if pd.api.types.is_integer_dtype(s.dtype) else s.astype("str")
+        if numeric_in:   # e.g. numeric ids from Excel or SPSS: 17.0 -> "17"
+            num = pd.to_numeric(s, errors="coerce")
+            integral = bool(((num.dropna() % 1) == 0).all())
+            txt = num.astype("Int64").astype("str") if integral else s.astype("str")
             txt = txt.where(s.notna())
         else:
             txt = s.astype("str").str.strip()
