@@ -68,17 +68,19 @@ class Chapter:
 
     # -- tables ----------------------------------------------------------------------------
     def table(self, frame, name: str, *, caption: str, data: str, source: str = "",
-              count_columns=(), derived_columns=(), group_by=None):
+              count_columns=None, derived_columns=(), group_by=None):
         """Write a table as CSV. From microdata, counts below ``min_cell_count`` are suppressed first.
 
+        A table from microdata must name its ``count_columns`` (an empty list when it holds no
+        respondent counts, e.g. model fit statistics), so that no count escapes disclosure control.
         Returns the table as written (suppressed where it had to be), for display.
         """
         check_data_kind(data)
+        if data != "published" and count_columns is None:
+            raise ValueError(f"table {name!r} comes from microdata: name its count_columns for disclosure control")
         if data != "published" and count_columns:
             frame = suppress_small_counts(frame, count_columns, threshold=self.min_cell_count,
                                           group_by=group_by, derived_columns=derived_columns)
-        elif data != "published" and not count_columns:
-            raise ValueError(f"table {name!r} comes from microdata: name its count_columns for disclosure control")
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         path = self.tables_dir / f"{name}.csv"
         atomic_write_text(path, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
