@@ -305,3 +305,14 @@ def test_scales_to_a_million_rows():
     # planted share 0.15; the binomial SE at n = 1e6 is 0.00036
     assert res.class_sizes[1] == pytest.approx(0.15, abs=0.005)
     assert math.isnan(res.table.loc[0, "blrt_p"])
+
+
+def test_every_fitted_k_keeps_its_modal_assignments():
+    """Chapters read the two-class model even when BIC prefers another k."""
+    rng = np.random.default_rng(5)
+    items = pd.DataFrame(rng.integers(0, 2, size=(300, 5)), columns=list("abcde"))
+    result = fit_latent_classes(items, k_range=range(1, 4), n_init=3, seed=1, blrt_repetitions=0)
+    for k, fit in result.fits.items():
+        assert fit["assignments"].shape == (300,)
+        assert set(np.unique(fit["assignments"])) <= set(range(k))
+    np.testing.assert_array_equal(result.fits[result.chosen_k]["assignments"], result.assignments)

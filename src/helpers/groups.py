@@ -60,8 +60,8 @@ class LatentClassResult:
     (``selection_rule`` says so). For the chosen model: ``class_sizes`` (shares,
     largest class first, labels 0..K-1 in that order), ``profiles`` (class x item
     endorsement probabilities), ``assignments`` (modal class per input row) and
-    ``posterior`` (n x K class probabilities). ``fits`` keeps every K's class sizes
-    and profiles (same ordering rule), ``blrt`` the bootstrap details.
+    ``posterior`` (n x K class probabilities). ``fits`` keeps every K's class sizes,
+    profiles and modal assignments (same ordering rule), ``blrt`` the bootstrap details.
     """
 
     table: pd.DataFrame
@@ -443,6 +443,7 @@ def fit_latent_classes(
     }
     public_fits = {
         k: {"class_sizes": f["class_sizes"], "profiles": pd.DataFrame(f["profiles"], columns=names),
+            "assignments": np.argmax(f["posterior_patterns"][inv], axis=1),
             "loglik": f["loglik"], "converged": f["converged"]}
         for k, f in fits.items()
     }

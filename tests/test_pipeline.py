@@ -1,0 +1,161 @@
+"""End to end on throwaway chapters: incremental rebuilds, atomic outputs, locks, kernel hygiene."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import nbformat
+import pytest
+
+from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook
+from helpers.runner import ExitCode
+
+
+def chapter(folder, slug, *extra, markdown="# A chapter"):
+    return write_notebook(folder / f"{slug}.ipynb", f'CHAPTER = "{slug}"', WRITES_CLAIMS, *extra, markdown=markdown)
+
+
+@pytest.fixture
+def project(tmp_path, chapters_dir):
+    chapter(chapters_dir, "00-one")
+    chapter(chapters_dir, "01-two")
+    write_notebook(chapters_dir / "08-register.ipynb",
+                   "from pathlib import Path\nprint(sorted(p.name for p in (Path(output_dir) / 'claims').glob('*.csv')))")
+    specs = chapter_specs(chapters_dir, ["00-one", "01-two"], register="08-register")
+    return tmp_path, chapters_dir, specs, tmp_path / "out"
+
+
+def ran(result) -> dict:
+    """Which chapters a run executed (not reused), from its run record."""
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def executed(out) -> set[str]:
+    record = json.loads((out / "run.json").read_text())
+    return {slug for slug, r in record["chapters"].items() if not r.get("reused")}
+
+
+def test_incremental_rebuilds(project):
+    tmp_path, folder, specs, out = project
+    args = ("run", "--output-dir", str(out), "-j", "2")
+    ran(run_driver(tmp_path, specs, *args))
+    assert executed(out) == {"00-one", "01-two", "08-register"}
+
+    started = time.perf_counter()
+    result = ran(run_driver(tmp_path, specs, *args))
+    assert "Nothing to do" in result.stderr
+    assert time.perf_counter() - started < 15  # generous; `make bench` measures the real figure
+
+    chapter(folder, "01-two", markdown="# A chapter, reworded")  # prose only
+    assert "Nothing to do" in ran(run_driver(tmp_path, specs, *args)).stderr
+
+    chapter(folder, "01-two", "y = 2")  # a code change: this chapter re-runs, its claims do not change
+    dry = ran(run_driver(tmp_path, specs, *args, "--dry-run"))
+    assert "01-two: would run: its code cells changed" in dry.stdout
+    assert "00-one: up to date" in dry.stdout
+    ran(run_driver(tmp_path, specs, *args))
+    assert executed(out) == {"01-two"}  # the register is reused: no claim changed
+
+    ran(run_driver(tmp_path, specs, *args, "-p", "alpha", "0.01"))  # new parameters change every claim file
+    assert executed(out) == {"00-one", "01-two", "08-register"}
+
+    ran(run_driver(tmp_path, specs, *args, "-p", "alpha", "0.01", "--force"))
+    assert executed(out) == {"00-one", "01-two", "08-register"}
+
+
+def test_a_failed_chapter_reruns_next_time(project):
+    tmp_path, folder, specs, out = project
+    args = ("run", "--output-dir", str(out), "-j", "1")
+    ran(run_driver(tmp_path, specs, *args))
+    chapter(folder, "00-one", "raise RuntimeError('broken')")
+    assert run_driver(tmp_path, specs, *args).returncode == ExitCode.CELL_ERROR
+    chapter(folder, "00-one")  # fixed back to what succeeded before
+    dry = ran(run_driver(tmp_path, specs, *args, "--dry-run"))
+    assert "00-one: up to date" in dry.stdout  # the live outputs are the last good ones, which match
+    assert not (tmp_path / "out-failed").exists() or ran(run_driver(tmp_path, specs, *args, "--force"))
+
+
+def _kernels_of(pid_marker: str) -> list[int]:
+    """PIDs of ipykernel processes whose command line mentions the runner's private folder."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "ipykernel" in cmdline and pid_marker in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigkill_mid_chapter_keeps_last_good_outputs_and_leaves_no_kernel(project, jobs):
+    tmp_path, folder, specs, out = project
+    ran(run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs))
+    good = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    chapter(folder, "01-two", "import time\ntime.sleep(120)")
+    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, wait=False)
+    marker = f"helpers-run-{process.pid}-"
+    assert _wait_for(lambda: _kernels_of(marker), 60), "no kernel started"
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert _wait_for(lambda: not _kernels_of(marker), 20), "a kernel outlived the killed run"
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == good
+    chapter(folder, "01-two")
+    ran(run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, "--force"))
+    assert not list(tmp_path.glob(".out.staging*"))
+    assert not any(tmp_path.parent.glob(f"../**/{marker}*"))
+
+
+def test_sigterm_interrupts_cleanly(project):
+    tmp_path, folder, specs, out = project
+    chapter(folder, "01-two", "import time\ntime.sleep(120)")
+    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1", wait=False)
+    marker = f"helpers-run-{process.pid}-"
+    assert _wait_for(lambda: _kernels_of(marker), 60)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert not _kernels_of(marker)
+    assert not out.exists() and not (tmp_path / ".out.staging").exists()
+
+
+def test_a_second_run_on_the_same_folder_stops(project):
+    tmp_path, folder, specs, out = project
+    chapter(folder, "00-one", "import time\ntime.sleep(8)")
+    first = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1", wait=False)
+    marker = f"helpers-run-{first.pid}-"
+    assert _wait_for(lambda: _kernels_of(marker), 60)
+    second = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1")
+    assert second.returncode == ExitCode.BUSY
+    assert "another run is writing" in second.stderr and str(first.pid) in second.stderr
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+
+
+def test_no_kernel_or_private_folder_survives_a_failed_run(project):
+    tmp_path, folder, specs, out = project
+    chapter(folder, "00-one", "raise ValueError('x')")
+    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "2", wait=False)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == ExitCode.CELL_ERROR
+    marker = f"helpers-run-{process.pid}-"
+    assert not _kernels_of(marker)
+    import tempfile
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(marker)]
