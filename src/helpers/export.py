@@ -48,7 +48,8 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
         source = layout.notebook(slug)
         if not source.exists():
             continue
-        nb = nbformat.read(str(source), as_version=4)
+        _, nb = nbformat.validator.normalize(nbformat.read(str(source), as_version=4, capture_validation_error={}))
+        nb = nbformat.from_dict(nb)
         for exporter, target in ((full, layout.html / f"{slug}.html"), (reader, layout.html / "reader" / f"{slug}.html")):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
             atomic_write_text(target, body)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import math
 
 
+def _missing(value) -> bool:
+    """True for None, NaN and pandas' NA (suppressed cells arrive as NA)."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
 def _as_percent(values, percent: bool):
-    return [v * 100 if percent else v for v in values]
+    return [float("nan") if _missing(v) else (float(v) * 100 if percent else float(v)) for v in values]
 
 
 def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "low", high: str = "high",
@@ -29,12 +36,12 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
         y = len(rows) - 1 - i
         colour = colours[row[group] if group else None]
         est, lo, hi = _as_percent([row[estimate], row[low], row[high]], percent)
-        if any(isinstance(v, float) and math.isnan(v) for v in (est, lo, hi)):
+        if any(math.isnan(v) for v in (est, lo, hi)):
             ax.text(0, y, "  suppressed or not available", va="center", fontsize=8, color="#777777")
             continue
         ax.plot([lo, hi], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
         ax.plot(est, y, "o", color=colour, ms=6, label=str(row[group]) if group else None)
-        if n and not (isinstance(row[n], float) and math.isnan(row[n])):
+        if n and not _missing(row[n]):
             ax.annotate(f"n={int(row[n]):,}", (hi, y), xytext=(5, 0), textcoords="offset points",
                         va="center", fontsize=8, color="#444444")
     ax.set_yticks(range(len(rows)))
@@ -68,12 +75,12 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     for name in names:
         part = frame[frame[series] == name].sort_values(wave)
         x = part[wave].astype(float) + offsets[name]
-        est, lo, hi = (_as_percent(part[c].astype(float), percent) for c in (estimate, low, high))
+        est, lo, hi = (_as_percent(part[c], percent) for c in (estimate, low, high))
         ax.errorbar(x, est, yerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
                     fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
         if n:
             for xi, yi, ni in zip(x, hi, part[n]):
-                if not (isinstance(ni, float) and math.isnan(ni)):
+                if not _missing(ni):
                     ax.annotate(f"n={int(ni)}", (xi, yi), xytext=(0, 4), textcoords="offset points",
                                 ha="center", fontsize=7, color="#555555")
     waves = sorted(frame[wave].unique())
@@ -106,7 +113,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
         for i, row in rows.iterrows():
             y = len(rows) - 1 - i
             colour = colours.get(row["verdict"], "#333333")
-            if not (math.isnan(row["ci_low"]) or math.isnan(row["ci_high"])):
+            if not (_missing(row["ci_low"]) or _missing(row["ci_high"])):
                 ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colour, lw=2)
             ax.plot(row["estimate"], y, "o", color=colour, ms=5)
             ax.axvline(row["null_value"], color="#999999", lw=0.8, ls=":")

@@ -99,8 +99,13 @@ class Chapter:
 
     # -- claims ----------------------------------------------------------------------------
     def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,
-              direction: str = "different", null_value: float = 0.0, note: str = "") -> Claim:
-        """Record a tested claim from a helpers.stats result (or a band result: its least favourable end)."""
+              direction: str = "different", null_value: float = 0.0, note: str = "",
+              count: int | None = None) -> Claim:
+        """Record a tested claim from a helpers.stats result (or a band result: its least favourable end).
+
+        ``count``: the respondents behind a share from microdata; below ``min_cell_count`` the
+        estimate and interval are suppressed (and the claim cannot be supported on them).
+        """
         check_data_kind(data)
         notes = [note] if note else []
         if hasattr(result, "worst"):  # a BandResult: both ends of a verbal or rounded figure were run
@@ -121,6 +126,9 @@ class Chapter:
             scale=result.scale, null_value=null_value, direction=direction, n=float(result.n),
             note="; ".join(notes),
         )
+        if data != "published" and count is not None and 0 < count < self.min_cell_count:
+            claim.estimate = claim.ci_low = claim.ci_high = math.nan
+            claim.note = "; ".join([*notes, f"estimate suppressed: fewer than {self.min_cell_count} respondents"])
         claim.p_adjusted = claim.p_value  # provisional: the register adjusts across the family
         claim.verdict = verdict(claim.p_value, claim.estimate, direction=direction, null_value=null_value,
                                 alpha=self.alpha)

@@ -90,8 +90,13 @@ def preflight(resolved: dict) -> None:
     load_codebook()
     load_figures()
     load_waves()
-    for path in sorted({p["microdata"] for p in resolved.values() if p.get("microdata", "synthetic") != "synthetic"}):
-        read_microdata(path)
+    checked = set()
+    for params in resolved.values():
+        path = params.get("microdata", "synthetic")
+        key = (path, tuple(params.get("waves") or ()))
+        if path != "synthetic" and key not in checked:
+            read_microdata(path, waves=params.get("waves") or None)
+            checked.add(key)
 
 
 def _sweep_stale_runtime_dirs() -> None:
@@ -108,10 +113,9 @@ def _sweep_stale_runtime_dirs() -> None:
 
 def _execute(tasks: list[ChapterTask], jobs: int):
     """Run tasks, in a process pool when jobs > 1; yields outcomes as they finish."""
-    for task in tasks:
-        say(f"  started {task.slug}")
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
+            say(f"  running {task.slug} ...")
             yield execute_chapter(task)
         return
     context = multiprocessing.get_context("spawn")

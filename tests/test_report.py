@@ -1,0 +1,155 @@
+"""The whole report, run as a user runs it: every chapter, the register, the export — and what
+a reader relies on: verdicts that follow the rule, no respondent leaks, byte-identical rebuilds."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from helpers.chapters import CHAPTERS
+from helpers.claims import COLUMNS, verdict
+from helpers.microdata import write_microdata
+from helpers.synthetic import generate
+
+pytestmark = pytest.mark.slow
+
+#: Quick settings for the latent class chapter (the defaults are for the real report).
+FAST = ["-p", "blrt_repetitions", "19", "-p", "n_init", "5", "-p", "max_classes", "3"]
+HEADLINE = {"two_groups_published", "two_groups_microdata", "widening_gap_published", "widening_gap_microdata"}
+
+
+def run_report(output_dir, *args, chapters=()):
+    return subprocess.run([sys.executable, "-m", "helpers", "run", *chapters, "--output-dir", str(output_dir),
+                           *FAST, *args], capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def two_cold_runs(tmp_path_factory):
+    """The report built twice from scratch into the same folder (the first copy kept aside)."""
+    root = tmp_path_factory.mktemp("report")
+    out = root / "outputs"
+    first = run_report(out)
+    assert first.returncode == 0, first.stderr
+    shutil.copytree(out, root / "first")
+    shutil.rmtree(out)
+    second = run_report(out)
+    assert second.returncode == 0, second.stderr
+    return root / "first", out
+
+
+def test_every_chapter_ran_and_was_exported(two_cold_runs):
+    _, out = two_cold_runs
+    record = json.loads((out / "run.json").read_text())
+    assert [s for s in record["chapters"]] == [c.slug for c in CHAPTERS]
+    assert all(r["status"] == "ok" for r in record["chapters"].values())
+    for spec in CHAPTERS:
+        assert (out / "notebooks" / f"{spec.slug}.ipynb").exists()
+        assert (out / "html" / f"{spec.slug}.html").exists() and (out / "html" / "reader" / f"{spec.slug}.html").exists()
+        manifest = json.loads((out / "figures" / spec.slug / "manifest.json").read_text())
+        for entry in manifest["figures"]:
+            assert entry["caption"] and entry["data"] in ("published", "synthetic", "user")
+            assert (out / "figures" / spec.slug / f"{entry['name']}.png").exists()
+            assert (out / "figures" / spec.slug / f"{entry['name']}.svg").exists()
+    index = (out / "html" / "index.html").read_text()
+    assert "claims register" in index and "two_groups_microdata" in index
+
+
+def test_register_has_every_field_and_verdicts_follow_the_rule(two_cold_runs):
+    _, out = two_cold_runs
+    register = pd.read_csv(out / "claims.csv", keep_default_na=False, na_values=[""])
+    assert list(register.columns) == list(COLUMNS)
+    assert HEADLINE <= set(register["claim_id"])
+    assert not register["claim_id"].duplicated().any()
+    chapters_with_claims = set(register["chapter"])
+    assert chapters_with_claims == {c.slug for c in CHAPTERS if not c.gathers_claims}
+    for row in register.itertuples():
+        for field in ("claim_id", "chapter", "statement", "source", "source_url", "data", "verdict"):
+            assert isinstance(getattr(row, field), str) and getattr(row, field), (row.claim_id, field)
+        if row.verdict == "not testable":
+            assert "Testable with:" in row.note, row.claim_id
+            continue
+        for field in ("test", "scale"):
+            assert isinstance(getattr(row, field), str) and getattr(row, field), (row.claim_id, field)
+        for field in ("statistic", "p_value", "p_adjusted", "estimate", "ci_low", "ci_high", "n"):
+            assert not math.isnan(getattr(row, field)), (row.claim_id, field)
+        assert row.ci_low <= row.ci_high
+        assert row.p_adjusted >= row.p_value - 1e-12
+        assert row.verdict == verdict(row.p_adjusted, row.estimate, direction=row.direction,
+                                      null_value=row.null_value, alpha=row.alpha)
+    published = register[register["data"] == "published"]
+    assert set(published.loc[published["claim_id"].isin(HEADLINE), "verdict"]) == {"not testable"}
+    assert set(register.loc[register["claim_id"].isin(["two_groups_microdata", "widening_gap_microdata"]), "data"]) == {"synthetic"}
+
+
+def test_synthetic_outputs_say_so(two_cold_runs):
+    _, out = two_cold_runs
+    for spec in ("00-survey-design", "05-offender-groups"):
+        manifest = json.loads((out / "figures" / spec / "manifest.json").read_text())
+        for entry in manifest["figures"]:
+            svg = (out / "figures" / spec / f"{entry['name']}.svg").read_text()
+            if entry["data"] == "synthetic":
+                assert "SYNTHETIC DATA" in svg, entry["name"]
+            assert "data:" in svg  # every figure carries its source line
+        tables = json.loads((out / "tables" / spec / "manifest.json").read_text())["tables"]
+        assert any(t["data"] == "synthetic" and "synthetic" in t["caption"] for t in tables)
+
+
+def test_no_respondent_level_data_reaches_outputs(two_cold_runs):
+    """Disclosure: no identifier, no respondent row, no visible count below the threshold."""
+    _, out = two_cold_runs
+    identifier = re.compile(r"S20\d\d-\d{4}")
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".csv", ".json", ".html", ".ipynb", ".svg"):
+            text = path.read_text(errors="replace")
+            assert not identifier.search(text), f"respondent identifier in {path}"
+            assert "respondent_id" not in text, f"respondent-level column named in {path}"
+    for manifest_path in (out / "tables").glob("*/manifest.json"):
+        for entry in json.loads(manifest_path.read_text())["tables"]:
+            if entry["data"] == "published":
+                continue
+            table = pd.read_csv(manifest_path.parent / entry["files"][0])
+            assert len(table) < 200, f"{entry['name']} looks respondent-level"
+            for column in ("count", "n", "respondents"):
+                if column in table:
+                    visible = table[column].dropna()
+                    assert not ((visible > 0) & (visible < 5)).any(), f"small count in {entry['name']}.{column}"
+
+
+def test_two_cold_runs_are_identical(two_cold_runs):
+    first, second = two_cold_runs
+    assert (first / "claims.csv").read_bytes() == (second / "claims.csv").read_bytes()
+    for folder in ("tables", "figures", "claims"):
+        files = sorted(p.relative_to(first) for p in (first / folder).rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(second) for p in (second / folder).rglob("*") if p.is_file())
+        for relative in files:
+            assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    volatile = {"started", "finished", "host", "duration"}
+
+    def stable(value):
+        if isinstance(value, dict):
+            return {k: stable(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [stable(v) for v in value]
+        return value
+
+    assert stable(json.loads((first / "run.json").read_text())) == stable(json.loads((second / "run.json").read_text()))
+
+
+@pytest.mark.parametrize("scenario, expected", [("widening", {"supported"}), ("single_group", {"not supported", "not testable"})])
+def test_planted_widening_is_found_and_a_single_group_is_not(tmp_path, scenario, expected):
+    data = tmp_path / f"{scenario}.csv"
+    write_microdata(generate(scenario, seed=11), data)
+    result = run_report(tmp_path / "out", "-p", "microdata", str(data), chapters=("5", "8"))
+    assert result.returncode == 0, result.stderr
+    register = pd.read_csv(tmp_path / "out" / "claims.csv").set_index("claim_id")
+    assert register.loc["widening_gap_microdata", "verdict"] in expected
+    assert register.loc["widening_gap_microdata", "data"] == "user"
+    if scenario == "single_group":
+        assert register.loc["two_groups_microdata", "verdict"] in expected
