@@ -100,7 +100,7 @@ def test_success_writes_layout_provenance_and_exports(tmp_path, two_chapters):
     assert any(name.startswith("data/") for name in record["input_files"])
     chapters = record["chapters"]
     assert chapters["00-first"]["status"] == "ok" and chapters["00-first"]["duration"] > 0
-    assert chapters["00-first"]["parameters"] == {"alpha": 0.05, "output_dir": str(out.parent / ".out.staging")}
+    assert chapters["00-first"]["parameters"] == {"alpha": 0.05, "output_dir": str(out)}
 
 
 def test_failing_cell_is_loud_and_keeps_outputs(tmp_path, chapters_dir, two_chapters):

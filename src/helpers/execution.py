@@ -20,6 +20,9 @@ INPUT_ERROR_NAMES = {"InputDataError", "MicrodataError", "ParameterError"}
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
+#: Process ids of the kernels this process started, so none outlives a run (see reap_kernels).
+_STARTED_KERNELS: set[int] = set()
+
 
 @dataclass
 class ChapterTask:
@@ -68,6 +71,9 @@ def _kernel_manager_class(runtime_dir: str, log_path: Path):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["stdout"] = kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed by the OS with the process
             await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                _STARTED_KERNELS.add(process.pid)
 
     return ReportKernelManager
 
@@ -158,10 +164,34 @@ def execute_chapter(task: ChapterTask) -> ChapterOutcome:
             outcome.cell_index, outcome.source = _failing_cell(output)
             _mark_failed_notebook(output, f"the kernel died ({exc})")
         break
+    reap_kernels()  # normally a no-op: papermill has shut the kernel down
     outcome.duration = time.perf_counter() - started
     if outcome.status == "failed" and log_path.exists():
         outcome.kernel_log = log_path.read_text(errors="replace")[-4000:]
     return outcome
+
+
+def reap_kernels() -> None:
+    """Kill any kernel this process started that is still running (its whole process group).
+
+    papermill shuts kernels down when a chapter ends; this catches the ones an interruption
+    left behind, so that no kernel outlives the run.
+    """
+    for pid in list(_STARTED_KERNELS):
+        try:  # only a live kernel of ours: never a process that reused the pid
+            alive = b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            alive = False
+        if alive:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # kernels start in their own session: pgid == pid
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        _STARTED_KERNELS.discard(pid)
 
 
 def worker_init() -> None:
@@ -177,4 +207,5 @@ def worker_init() -> None:
 
 
 def _exit_cleanly(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds papermill, whose finally-blocks shut the kernel down
+    reap_kernels()
+    raise SystemExit(128 + signum)

@@ -29,7 +29,7 @@ from pathlib import Path
 from helpers import cache
 from helpers.chapters import CHAPTERS, ChapterSpec, resolve_chapters
 from helpers.errors import InputDataError, ParameterError, ReportError
-from helpers.execution import ChapterOutcome, ChapterTask, execute_chapter, worker_init
+from helpers.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
 from helpers.parameters import notebook_parameters, resolve_parameters
 from helpers.paths import OutputLayout
 from helpers.staging import OutputBusyError, OutputTransaction
@@ -274,9 +274,16 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             return ChapterTask(spec.slug, str(spec.notebook), str(layout.notebook(spec.slug)), parameters,
                                runtime_dir, options.cell_timeout)
 
+        def recorded(spec: ChapterSpec) -> dict:
+            """Parameters as the chapter saw them, with the output folder the user asked for."""
+            values = dict(resolved[spec.slug])
+            if "output_dir" in values:
+                values["output_dir"] = str(transaction.final)
+            return values
+
         def record(spec: ChapterSpec, outcome: ChapterOutcome | None, components: dict, reasons: list[str]) -> None:
             nonlocal done
-            entry = {"title": spec.title, "components": components, "parameters": resolved[spec.slug]}
+            entry = {"title": spec.title, "components": components, "parameters": recorded(spec)}
             if outcome is None:
                 entry.update(status="ok", reused=True, duration=0.0, reasons=[])
             else:
@@ -312,7 +319,7 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             if failures:
                 records[spec.slug] = {"title": spec.title, "status": "skipped", "reused": False,
                                       "reasons": ["another chapter failed"], "components": components,
-                                      "parameters": resolved[spec.slug]}
+                                      "parameters": recorded(spec)}
                 say(f"  skipped {spec.slug}: another chapter failed")
             elif reasons:
                 total += 0 if plan[spec.slug][1] else 1
@@ -354,6 +361,7 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             f"(start at {transaction.final / 'html' / 'index.html'}).")
         return ExitCode.OK
     finally:
+        reap_kernels()
         for signum, handler in old_handlers.items():
             signal.signal(signum, handler)
 
