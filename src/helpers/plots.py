@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 
 def _missing(value) -> bool:
@@ -31,7 +32,7 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
     rows = frame.reset_index(drop=True)
     groups = list(dict.fromkeys(rows[group])) if group else [None]
     colours = dict(zip(groups, palette(max(len(groups), 1))))
-    fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(rows) + 1.6))
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         colour = colours[row[group] if group else None]
@@ -45,12 +46,15 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
             ax.annotate(f"n={int(row[n]):,}", (hi, y), xytext=(5, 0), textcoords="offset points",
                         va="center", fontsize=8, color="#444444")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(list(rows[label])[::-1])
+    ax.set_yticklabels([textwrap.fill(str(text), 42) for text in list(rows[label])[::-1]], fontsize=9)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    if percent:
+        ax.set_xlim(0, 105)
     if reference is not None:
         ax.axvline(reference * 100 if percent else reference, color="#888888", ls="--", lw=1)
         if reference_label:
-            ax.annotate(reference_label, (reference * 100 if percent else reference, len(rows) - 0.5),
-                        fontsize=8, color="#666666", ha="left", xytext=(3, 0), textcoords="offset points")
+            ax.annotate(reference_label, (reference * 100 if percent else reference, -0.65),
+                        fontsize=8, color="#666666", ha="left", va="bottom", xytext=(3, 0), textcoords="offset points")
     ax.set_xlabel(xlabel or ("percent of respondents (95 % interval)" if percent else ""))
     ax.set_title(title, loc="left")
     if group:
