@@ -94,6 +94,14 @@ def _kernels_of(pid_marker: str) -> list[int]:
     return found
 
 
+def start_with_a_kernel(tmp_path, specs, out, jobs: str):
+    """Start a run in the background; return it (and its kernels' marker) once a kernel is up."""
+    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, wait=False)
+    marker = f"helpers-run-{process.pid}-"
+    assert _wait_for(lambda: _kernels_of(marker), 60), "no kernel started"
+    return process, marker
+
+
 def _wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,9 +117,7 @@ def test_sigkill_mid_chapter_keeps_last_good_outputs_and_leaves_no_kernel(projec
     ran(run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs))
     good = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     chapter(folder, "01-two", "import time\ntime.sleep(120)")
-    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, wait=False)
-    marker = f"helpers-run-{process.pid}-"
-    assert _wait_for(lambda: _kernels_of(marker), 60), "no kernel started"
+    process, marker = start_with_a_kernel(tmp_path, specs, out, jobs)
     time.sleep(1.0)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
@@ -126,9 +132,7 @@ def test_sigkill_mid_chapter_keeps_last_good_outputs_and_leaves_no_kernel(projec
 def test_sigterm_interrupts_cleanly(project):
     tmp_path, folder, specs, out = project
     chapter(folder, "01-two", "import time\ntime.sleep(120)")
-    process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1", wait=False)
-    marker = f"helpers-run-{process.pid}-"
-    assert _wait_for(lambda: _kernels_of(marker), 60)
+    process, marker = start_with_a_kernel(tmp_path, specs, out, "1")
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED, stderr
@@ -139,9 +143,7 @@ def test_sigterm_interrupts_cleanly(project):
 def test_a_second_run_on_the_same_folder_stops(project):
     tmp_path, folder, specs, out = project
     chapter(folder, "00-one", "import time\ntime.sleep(8)")
-    first = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1", wait=False)
-    marker = f"helpers-run-{first.pid}-"
-    assert _wait_for(lambda: _kernels_of(marker), 60)
+    first, _ = start_with_a_kernel(tmp_path, specs, out, "1")
     second = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1")
     assert second.returncode == ExitCode.BUSY
     assert "another run is writing" in second.stderr and str(first.pid) in second.stderr

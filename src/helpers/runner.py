@@ -77,8 +77,30 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def declared_parameters(chapters: list[ChapterSpec]) -> dict:
-    return {c.slug: notebook_parameters(c.notebook) for c in chapters}
+def previous_records(layout: OutputLayout) -> dict:
+    """Each chapter's record in the last run's ``run.json`` (empty when there is none)."""
+    import json
+
+    if not layout.run_record.exists():
+        return {}
+    return json.loads(layout.run_record.read_text()).get("chapters", {})
+
+
+def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
+    """Each chapter's declared parameters; reused from the last run when its code cells are unchanged.
+
+    Reading them needs papermill (half a second to import); a no-op rebuild need not pay it.
+    """
+    from helpers.parameters import ParameterSpec
+
+    declared = {}
+    for spec in chapters:
+        before = previous.get(spec.slug, {})
+        if before.get("declared") is not None and before.get("components", {}).get("code") == cache.code_hash(spec.notebook):
+            declared[spec.slug] = {d["name"]: ParameterSpec(**d) for d in before["declared"]}
+        else:
+            declared[spec.slug] = notebook_parameters(spec.notebook)
+    return declared
 
 
 def preflight(resolved: dict) -> None:
@@ -181,23 +203,21 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
 
             given.update(load_parameter_file(options.parameter_file))
         given.update(options.parameters)
-        resolved = resolve_parameters(declared_parameters(chapters), given)
+        layout_final = OutputLayout(options.output_dir)
+        previous_run = previous_records(layout_final)
+        declared = declared_parameters(chapters, previous_run)
+        resolved = resolve_parameters(declared, given)
         if options.cell_timeout is not None and options.cell_timeout <= 0:
             raise ParameterError(f"--cell-timeout must be positive, got {options.cell_timeout}")
     except ReportError as exc:
         say(f"error: {exc}")
         return ExitCode.BAD_INPUT
 
-    layout_final = OutputLayout(options.output_dir)
     transaction = OutputTransaction(layout_final.root)
-    previous_run = {}
     shared = cache.SharedInputs()
     try:
         with transaction:
-            if layout_final.run_record.exists():
-                import json
-
-                previous_run = json.loads(layout_final.run_record.read_text()).get("chapters", {})
+            previous_run = previous_records(layout_final)  # again, now that no other run can change it
             register = [c for c in chapters if c.gathers_claims]
             ordinary = [c for c in chapters if not c.gathers_claims]
             plan = {}
@@ -232,8 +252,8 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
             runtime_dir = tempfile.mkdtemp(prefix=f"helpers-run-{os.getpid()}-")
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             try:
-                return _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_dir,
-                                  started_at, clock, argv or [])
+                return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
+                                  runtime_dir, started_at, clock, argv or [])
             finally:
                 shutil.rmtree(runtime_dir, ignore_errors=True)
     except OutputBusyError as exc:
@@ -248,7 +268,8 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
 
 
-def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_dir, started_at, clock, argv) -> int:
+def _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared, runtime_dir,
+               started_at, clock, argv) -> int:
     from helpers.provenance import run_record, write_run_record
 
     def on_signal(signum, frame):
@@ -283,7 +304,8 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
 
         def record(spec: ChapterSpec, outcome: ChapterOutcome | None, components: dict, reasons: list[str]) -> None:
             nonlocal done
-            entry = {"title": spec.title, "components": components, "parameters": recorded(spec)}
+            entry = {"title": spec.title, "components": components, "parameters": recorded(spec),
+                     "declared": [vars(p) for p in declared[spec.slug].values()]}
             if outcome is None:
                 entry.update(status="ok", reused=True, duration=0.0, reasons=[])
             else:
@@ -315,11 +337,12 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             components = cache.chapter_components(
                 spec.notebook, resolved[spec.slug], shared, cache.claims_hash(layout.claims_dir, spec.slug))
             reasons = ["--force"] if options.force else cache.stale_reasons(
-                components, _previous_entry(transaction, spec.slug))
+                components, previous_run.get(spec.slug))
             if failures:
                 records[spec.slug] = {"title": spec.title, "status": "skipped", "reused": False,
                                       "reasons": ["another chapter failed"], "components": components,
-                                      "parameters": recorded(spec)}
+                                      "parameters": recorded(spec),
+                                      "declared": [vars(p) for p in declared[spec.slug].values()]}
                 say(f"  skipped {spec.slug}: another chapter failed")
             elif reasons:
                 total += 0 if plan[spec.slug][1] else 1
@@ -339,7 +362,7 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             export_chapters(layout, [s for s, r in records.items() if not r.get("reused")]
                             or [c.slug for c in chapters])
             write_index(layout, options.chapters, {s: r["status"] + (" (reused)" if r.get("reused") else "") for s, r in records.items()})
-        chapter_records = _merge_previous(transaction, records, options.chapters)
+        chapter_records = _merge_previous(previous_run, records, options.chapters)
         write_run_record(layout.run_record, run_record(
             started=started_at, chapters=chapter_records, shared=shared, command=argv,
             exit_code=int(exit_code), microdata_files=microdata))
@@ -366,24 +389,9 @@ def _run_stale(options, chapters, resolved, plan, transaction, shared, runtime_d
             signal.signal(signum, handler)
 
 
-def _previous_entry(transaction: OutputTransaction, slug: str) -> dict | None:
-    import json
-
-    record = transaction.final / "run.json"
-    if not record.exists():
-        return None
-    return json.loads(record.read_text()).get("chapters", {}).get(slug)
-
-
-def _merge_previous(transaction: OutputTransaction, records: dict, all_chapters) -> dict:
+def _merge_previous(previous_run: dict, records: dict, all_chapters) -> dict:
     """Chapters not selected in this run keep their previous record (their outputs were kept too)."""
-    import json
-
-    merged = {}
-    record = transaction.final / "run.json"
-    if record.exists():
-        merged.update(json.loads(record.read_text()).get("chapters", {}))
-    merged.update(records)
+    merged = {**previous_run, **records}
     order = [c.slug for c in all_chapters]
     return {k: merged[k] for k in sorted(merged, key=lambda s: order.index(s) if s in order else len(order))}
 

@@ -174,7 +174,8 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
-def _as_int_array(values: Any, name: str) -> np.ndarray:
+def _as_finite_vector(values: Any, name: str) -> np.ndarray:
+    """A non-empty one-dimensional float array without missing or infinite values, or an error naming ``name``."""
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -185,6 +186,11 @@ def _as_int_array(values: Any, name: str) -> np.ndarray:
         raise StatisticsInputError(f"{name} is empty")
     if not np.all(np.isfinite(arr)):
         raise StatisticsInputError(f"{name} contains missing or infinite values")
+    return arr
+
+
+def _as_int_array(values: Any, name: str) -> np.ndarray:
+    arr = _as_finite_vector(values, name)
     bad = np.flatnonzero(arr != np.round(arr))
     if bad.size:
         raise StatisticsInputError(f"{name}[{bad[0]}]={_fmt(arr[bad[0]])} is not an integer count")

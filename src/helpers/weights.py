@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.errors import StatisticsInputError
-from helpers.stats import Interval, _check_choice, _check_level, _fmt
+from helpers.stats import Interval, _as_finite_vector, _check_choice, _check_level, _fmt
 
 __all__ = ["poststratify", "rake", "kish_effective_n", "weighted_proportion_ci"]
 
@@ -151,16 +151,7 @@ def rake(frame, margins, max_iter: int = 100, tol: float = 1e-8) -> pd.Series:
 
 
 def _check_weights(weights: Any, name: str = "weights", positive: bool = False) -> np.ndarray:
-    try:
-        w = np.asarray(weights, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise StatisticsInputError(f"{name} must be numbers ({exc})") from None
-    if w.ndim != 1:
-        raise StatisticsInputError(f"{name} must be one-dimensional, got shape {w.shape}")
-    if w.size == 0:
-        raise StatisticsInputError(f"{name} is empty")
-    if not np.all(np.isfinite(w)):
-        raise StatisticsInputError(f"{name} contains missing or infinite values")
+    w = _as_finite_vector(weights, name)
     if positive and np.any(w <= 0):
         i = int(np.flatnonzero(w <= 0)[0])
         raise StatisticsInputError(f"{name}[{i}]={_fmt(w[i])} is not positive")
