@@ -17,6 +17,9 @@ class ChapterSpec:
     gathers_claims: bool = False
     #: Where the notebook is, if not ``notebooks/<slug>.ipynb`` (tests use throwaway notebooks).
     path: str | None = None
+    #: Relative running time, used only to start long chapters first when no earlier run has
+    #: measured them (running the longest first keeps both cores busy to the end).
+    cost_hint: float = 1.0
 
     @property
     def number(self) -> str:
@@ -33,7 +36,7 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("02-grooming-and-extortion", "Grooming and sexual extortion"),
     ChapterSpec("03-technology-trends", "Technology trends across waves"),
     ChapterSpec("04-cryptocurrencies", "Cryptocurrencies"),
-    ChapterSpec("05-offender-groups", "Offender groups: two groups, and a widening gap?"),
+    ChapterSpec("05-offender-groups", "Offender groups: two groups, and a widening gap?", cost_hint=4.0),
     ChapterSpec("06-workplace-prevalence", "Workplace prevalence: one in 500 employees?"),
     ChapterSpec("07-workplace-response", "Workplace response"),
     ChapterSpec("08-claims-register", "The claims register", gathers_claims=True),

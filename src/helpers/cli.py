@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from helpers.execution import skip_slow_optional_imports
 from helpers.runner import DEFAULT_CELL_TIMEOUT, ExitCode, RunOptions
 
 
@@ -79,22 +80,13 @@ def _synth(args) -> int:
     return ExitCode.OK
 
 
-def _skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing rfc3987-syntax, which compiles a grammar at import (1.3 s here).
-
-    nbformat imports jsonschema, which imports rfc3987-syntax if installed only to check the
-    'iri' string format; notebooks never use it. Done only in this command's own process.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 def main(argv: list[str] | None = None, chapters=None) -> int:
     """The command line; ``chapters`` replaces the report's chapter list (tests use throwaway notebooks)."""
     from helpers.chapters import CHAPTERS
 
     chapters = chapters or CHAPTERS
     argv = sys.argv[1:] if argv is None else argv
-    _skip_slow_optional_imports()
+    skip_slow_optional_imports()
     args = _parser().parse_args(argv)
     if args.command == "run":
         from helpers.runner import run

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -194,8 +195,19 @@ def reap_kernels() -> None:
         _STARTED_KERNELS.discard(pid)
 
 
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing rfc3987-syntax, which compiles a grammar at import (1.3 s here).
+
+    nbformat (so papermill) imports jsonschema, which imports rfc3987-syntax when installed, only
+    to check the 'iri' string format that notebooks never use. Done only in the runner's own
+    processes (the command line and its pool workers), never in a kernel.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def worker_init() -> None:
-    """Set up a pool worker: die with the runner, and shut kernels down on SIGTERM."""
+    """Set up a pool worker: fast imports, die with the runner, shut kernels down on SIGTERM."""
+    skip_slow_optional_imports()
     try:  # Linux: if the runner is killed, this worker gets SIGTERM rather than living on
         import ctypes
 

@@ -324,6 +324,8 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
         ordinary = [c for c in chapters if not c.gathers_claims]
         register = [c for c in chapters if c.gathers_claims]
         to_run = [c for c in ordinary if plan[c.slug][1]]
+        if options.jobs > 1:  # longest first, by the last measured duration or the chapter's hint
+            to_run.sort(key=lambda c: -(previous_run.get(c.slug, {}).get("duration") or 6.0 * c.cost_hint))
         say(f"Running {len(to_run)} of {len(ordinary)} chapters with up to {options.jobs} at a time "
             f"into {transaction.final}" + (f" (register after them)" if register else ""))
         for spec in ordinary:
