@@ -38,7 +38,10 @@ BURN_IN = (100, 1e-6)
 #: the fitted solution of the real data); the best 2 after BLRT_BURN_IN are finished.
 BLRT_N_INIT = 9
 BLRT_BURN_IN = (50, 1e-5)
-BLRT_TOL = 1e-8
+#: Per respondent: at n = 1,500 a likelihood-ratio statistic is then exact to about 0.003,
+#: far below the spread of its bootstrap distribution; it halves the BLRT's time
+#: (measured: same p-values, statistics and chosen k as with 1e-8).
+BLRT_TOL = 1e-6
 BLRT_MAX_ITER = 2000
 #: Probabilities are kept inside [EPS, 1 - EPS] so that logs stay finite.
 EPS = 1e-12
