@@ -107,7 +107,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
     import matplotlib.pyplot as plt
 
     colours = {"supported": "#1b7837", "not supported": "#b2182b", "not testable": "#777777"}
-    tested = claims[claims["estimate"].notna()].reset_index(drop=True)
+    tested = claims[claims["estimate"].notna() & (claims["verdict"] != "not testable")].reset_index(drop=True)
     scales = list(dict.fromkeys(tested["scale"]))
     heights = [max(1, (tested["scale"] == s).sum()) + 1.2 for s in scales]
     fig, axes = plt.subplots(len(scales), 1, figsize=(9.0, 0.42 * sum(heights) + 1.0),
@@ -127,7 +127,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_xlabel(scale, fontsize=8)
     axes[0, 0].set_title(title, loc="left")
-    for verdict, colour in colours.items():
+    for verdict, colour in list(colours.items())[:2]:
         axes[0, 0].plot([], [], "o-", color=colour, label=verdict)
     axes[0, 0].legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()

@@ -369,8 +369,9 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
             started=started_at, chapters=chapter_records, shared=shared, command=argv,
             exit_code=int(exit_code), microdata_files=microdata))
 
+        order = [c.slug for c in chapters]
         rows = [(s, r["status"] + (" (reused)" if r.get("reused") else ""), f"{r.get('duration', 0):.1f} s")
-                for s, r in records.items()]
+                for s, r in sorted(records.items(), key=lambda item: order.index(item[0]))]
         if failures:
             kept = transaction.keep_as_failed()
             for outcome in sorted(failures, key=lambda o: o.slug):
