@@ -54,7 +54,7 @@ class Chapter:
 
     # -- figures ---------------------------------------------------------------------------
     def figure(self, fig, name: str, *, caption: str, source: str, data: str, note: str = ""):
-        """Stamp, save (PNG + SVG) and register a figure; returns it so the notebook shows it."""
+        """Stamp, save (PNG + SVG) and register a figure, then show it once and close it."""
         check_data_kind(data)
         stamp(fig, source=source, data=data, note=note)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,11 @@ class Chapter:
             fig.savefig(path, format=suffix, metadata=metadata)
             files.append(path.name)
         self._register("figures", name, files, caption, data, source)
-        return fig
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        display(fig)
+        plt.close(fig)  # shown once: the inline backend would show it again at the end of the cell
 
     # -- tables ----------------------------------------------------------------------------
     def table(self, frame, name: str, *, caption: str, data: str, source: str = "",
