@@ -57,6 +57,20 @@ class Claim:
     def as_row(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def _repr_markdown_(self) -> str:
+        """How a recorded claim reads in a notebook: the verdict first, then the evidence."""
+        def number(value: float) -> str:
+            return "" if math.isnan(value) else f"{value:.3g}"
+
+        stage = "" if self.verdict == "not testable" else " (before adjustment across the register)"
+        text = f"**{self.claim_id}** — *{self.verdict}*{stage} · data: {self.data}"
+        if self.testable:
+            text += (f"  \n{self.test}: estimate {number(self.estimate)} [{number(self.ci_low)}, {number(self.ci_high)}]"
+                     f" ({self.scale}), statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {number(self.n)}")
+        if self.note:
+            text += f"  \n<small>{self.note}</small>"
+        return text
+
 
 def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: float, alpha: float,
             testable: bool = True) -> str:

@@ -74,6 +74,23 @@ th { background: #f3f3f3; }
 """
 
 
+def _short(number: str) -> str:
+    """A number from claims.csv to three significant digits, for reading (the CSV keeps them all)."""
+    try:
+        return f"{float(number):.3g}" if number else ""
+    except ValueError:
+        return html.escape(number)
+
+
+def _estimate(row: dict) -> str:
+    if not row.get("estimate"):
+        return ""
+    text = _short(row["estimate"])
+    if row.get("ci_low") and row.get("ci_high"):
+        text += f" [{_short(row['ci_low'])}, {_short(row['ci_high'])}]"
+    return f"{text}<br><small>{html.escape(row.get('scale', ''))}</small>"
+
+
 def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Path:
     """``index.html``: every chapter (both pages) and the claims register, the place to start."""
     chapter_rows = []
@@ -97,12 +114,12 @@ def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Pat
             f'<tr class="{"synthetic" if data_kind == "synthetic" else ""}">'
             f"<td>{html.escape(row.get('claim_id', ''))}</td><td>{html.escape(row.get('chapter', ''))}</td>"
             f"<td>{html.escape(row.get('statement', ''))}</td><td>{html.escape(data_kind)}</td>"
-            f"<td>{html.escape(row.get('test', ''))}</td><td>{html.escape(row.get('p_adjusted', ''))}</td>"
+            f"<td>{html.escape(row.get('test', ''))}</td><td>{_estimate(row)}</td><td>{_short(row.get('p_adjusted', ''))}</td>"
             f'<td class="{css}">{html.escape(verdict)}</td></tr>'
         )
     claims_html = (
         "<table><tr><th>claim</th><th>chapter</th><th>statement</th><th>data</th><th>test</th>"
-        "<th>p (BH-adjusted)</th><th>verdict</th></tr>" + "".join(claim_rows) + "</table>"
+        "<th>estimate [95 % interval]</th><th>p (BH-adjusted)</th><th>verdict</th></tr>" + "".join(claim_rows) + "</table>"
         if claim_rows else "<p>The claims register has not been built in this run.</p>"
     )
     page = f"""<!DOCTYPE html>

@@ -358,13 +358,13 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
             exit_code = FAILURE_EXIT[first.kind]
         microdata = {p["microdata"]: cache.sha256_file(Path(p["microdata"]))
                      for p in resolved.values() if p.get("microdata", "synthetic") != "synthetic"}
+        chapter_records = _merge_previous(previous_run, records, options.chapters)
         if options.export and not failures:
             from helpers.export import export_chapters, write_index
 
             export_chapters(layout, [s for s, r in records.items() if not r.get("reused")]
                             or [c.slug for c in chapters])
-            write_index(layout, options.chapters, {s: r["status"] + (" (reused)" if r.get("reused") else "") for s, r in records.items()})
-        chapter_records = _merge_previous(previous_run, records, options.chapters)
+            write_index(layout, options.chapters, {s: r["status"] for s, r in chapter_records.items()})
         write_run_record(layout.run_record, run_record(
             started=started_at, chapters=chapter_records, shared=shared, command=argv,
             exit_code=int(exit_code), microdata_files=microdata))
