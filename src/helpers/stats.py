@@ -174,8 +174,8 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
-def _as_finite_vector(values: Any, name: str) -> np.ndarray:
-    """A non-empty one-dimensional float array without missing or infinite values, or an error naming ``name``."""
+def _as_vector(values: Any, name: str) -> np.ndarray:
+    """A non-empty one-dimensional float array, or an error naming ``name``."""
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -184,6 +184,12 @@ def _as_finite_vector(values: Any, name: str) -> np.ndarray:
         raise StatisticsInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size == 0:
         raise StatisticsInputError(f"{name} is empty")
+    return arr
+
+
+def _as_finite_vector(values: Any, name: str) -> np.ndarray:
+    """A non-empty one-dimensional float array without missing or infinite values, or an error naming ``name``."""
+    arr = _as_vector(values, name)
     if not np.all(np.isfinite(arr)):
         raise StatisticsInputError(f"{name} contains missing or infinite values")
     return arr
@@ -790,14 +796,7 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     family is the number of non-missing p-values.
     """
     method = _check_choice(method, "method", ("fdr_bh", "fdr_by", "holm"))
-    try:
-        p = np.asarray(pvalues, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise StatisticsInputError(f"pvalues must be numbers ({exc})") from None
-    if p.ndim != 1:
-        raise StatisticsInputError(f"pvalues must be one-dimensional, got shape {p.shape}")
-    if p.size == 0:
-        raise StatisticsInputError("pvalues is empty")
+    p = _as_vector(pvalues, "pvalues")
     ok = ~np.isnan(p)
     bad = np.flatnonzero(ok & ((p < 0) | (p > 1)))
     if bad.size:

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.errors import StatisticsInputError
-from helpers.stats import Interval, _as_finite_vector, _check_choice, _check_level, _fmt
+from helpers.stats import Interval, _as_finite_vector, _as_vector, _check_choice, _check_level, _fmt
 
 __all__ = ["poststratify", "rake", "kish_effective_n", "weighted_proportion_ci"]
 
@@ -189,14 +189,7 @@ def weighted_proportion_ci(values, weights, method: str = "logit", level: float 
     """
     method = _check_choice(method, "method", ("logit", "beta"))
     level = _check_level(level)
-    try:
-        y = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise StatisticsInputError(f"values must be 0/1 numbers or booleans ({exc})") from None
-    if y.ndim != 1:
-        raise StatisticsInputError(f"values must be one-dimensional, got shape {y.shape}")
-    if y.size == 0:
-        raise StatisticsInputError("values is empty")
+    y = _as_vector(values, "values")
     if np.isnan(y).any():
         raise StatisticsInputError("values contains missing values; drop them (and their weights) first")
     bad = np.flatnonzero((y != 0) & (y != 1))
