@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 
-import nbformat
 import pytest
 
 from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook

@@ -15,7 +15,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from helpers.paths import DATA_DIR, PROJECT_ROOT
+from helpers.paths import DATA_DIR
 
 #: Bump to invalidate every cached chapter (a change in how the runner executes them).
 CACHE_EPOCH = "1"

@@ -19,7 +19,6 @@ def suppress_small_counts(frame, count_columns, *, threshold: int = DEFAULT_THRE
     counts of each wave add up to the wave's n); a group with exactly one suppressed cell loses
     its smallest other non-zero cell as well. Adds a boolean ``suppressed`` column.
     """
-    import numpy as np
     import pandas as pd
 
     if threshold < 1:
