@@ -53,7 +53,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from helpers.chapters import CHAPTERS
-from helpers.paths import DEFAULT_OUTPUT_DIR, PROJECT_ROOT
+from helpers.paths import DEFAULT_OUTPUT_DIR, PROJECT_ROOT, OutputLayout
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = DEFAULT_OUTPUT_DIR / "bench"
@@ -254,10 +254,10 @@ def measure_cold(ws: Workspace, results: Results) -> bool:
 
 def cold_breakdown(ws: Workspace, wall: float, stderr: str, results: Results) -> None:
     """Where the cold build's time went: per chapter (run.json), per cell of the slowest chapter."""
-    record = json.loads((ws.ours / "run.json").read_text())
+    record = json.loads(OutputLayout(ws.ours).run_record.read_text())
     chapters = {}
     for slug, entry in record["chapters"].items():
-        notebook = json.loads((ws.ours / "notebooks" / f"{slug}.ipynb").read_text())
+        notebook = json.loads(OutputLayout(ws.ours).notebook(slug).read_text())
         cells = [(i, c) for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code"]
         cell_seconds = [(i, c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0, c) for i, c in cells]
         in_cells = sum(s for _, s, _ in cell_seconds)
@@ -335,7 +335,7 @@ def measure_touch(ws: Workspace, results: Results) -> None:
         results.add("ours", f"rebuild after touching {TOUCHED_CHAPTER}", "failed", "s", status="ERROR",
                     note=tail(done.stderr, 5), summary=True)
         return
-    chapters = json.loads((ws.ours / "run.json").read_text())["chapters"]
+    chapters = json.loads(OutputLayout(ws.ours).run_record.read_text())["chapters"]
     reran = {s: r for s, r in chapters.items() if not r.get("reused")}
     register = next(c.slug for c in CHAPTERS if c.gathers_claims)
     expected = TOUCHED_CHAPTER in reran and set(reran) <= {TOUCHED_CHAPTER, register}

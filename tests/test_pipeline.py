@@ -44,10 +44,8 @@ def test_incremental_rebuilds(project):
     ran(run_driver(tmp_path, specs, *args))
     assert executed(out) == {"00-one", "01-two", "08-register"}
 
-    started = time.perf_counter()
     result = ran(run_driver(tmp_path, specs, *args))
-    assert "Nothing to do" in result.stderr
-    assert time.perf_counter() - started < 15  # generous; `make bench` measures the real figure
+    assert "Nothing to do" in result.stderr  # how fast: `make bench` measures it
 
     chapter(folder, "01-two", markdown="# A chapter, reworded")  # prose only
     assert "Nothing to do" in ran(run_driver(tmp_path, specs, *args)).stderr
@@ -126,7 +124,8 @@ def test_sigkill_mid_chapter_keeps_last_good_outputs_and_leaves_no_kernel(projec
     chapter(folder, "01-two")
     ran(run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, "--force"))
     assert not list(tmp_path.glob(".out.staging*"))
-    assert not any(tmp_path.parent.glob(f"../**/{marker}*"))
+    import tempfile
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(marker)]  # swept by the next run
 
 
 def test_sigterm_interrupts_cleanly(project):

@@ -96,10 +96,9 @@ class Chapter:
         entries.append({"name": name, "files": files, "caption": caption, "data": data,
                         "data_label": DATA_KINDS[data], "source": source})
         self._manifest[kind] = entries
-        for kind_, folder in (("figures", self.figures_dir), ("tables", self.tables_dir)):
-            if self._manifest[kind_]:
-                atomic_write_text(folder / "manifest.json",
-                                  json.dumps({"chapter": self.slug, kind_: self._manifest[kind_]}, indent=2) + "\n")
+        folder = self.figures_dir if kind == "figures" else self.tables_dir
+        atomic_write_text(folder / "manifest.json",
+                          json.dumps({"chapter": self.slug, kind: entries}, indent=2) + "\n")
 
     # -- claims ----------------------------------------------------------------------------
     def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,

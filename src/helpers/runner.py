@@ -327,7 +327,7 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
         if options.jobs > 1:  # longest first, by the last measured duration or the chapter's hint
             to_run.sort(key=lambda c: -(previous_run.get(c.slug, {}).get("duration") or 6.0 * c.cost_hint))
         say(f"Running {len(to_run)} of {len(ordinary)} chapters with up to {options.jobs} at a time "
-            f"into {transaction.final}" + (f" (register after them)" if register else ""))
+            f"into {transaction.final}" + (" (register after them)" if register else ""))
         for spec in ordinary:
             if not plan[spec.slug][1]:
                 record(spec, None, *plan[spec.slug])
@@ -347,7 +347,8 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
                                       "declared": [vars(p) for p in declared[spec.slug].values()]}
                 say(f"  skipped {spec.slug}: another chapter failed")
             elif reasons:
-                total += 0 if plan[spec.slug][1] else 1
+                if not plan[spec.slug][1]:  # decided only now that the claims changed
+                    total += 1
                 record(spec, next(_execute([task_for(spec)], 1)), components, reasons)
             else:
                 record(spec, None, components, [])
