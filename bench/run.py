@@ -12,7 +12,7 @@ What it measures (one run, on this machine; see bench/README.md for what each nu
    chapter, sequentially, the command-line tools from .venv/bin;
 5. floor - every chapter's code cells exec'd in ONE Python interpreter (bench/floor.py);
 6. the ratios naive/ours (cold, no-op) and ours/floor (cold) against their goals;
-7. import times of ``helpers``, ``helpers.runner`` and ``helpers.cli`` (fresh interpreter
+7. import times of ``helpers``, ``helpers.pipeline.runner`` and ``helpers.pipeline.cli`` (fresh interpreter
    minus an empty one, median of 5);
 8. scale - synthetic microdata of 1k .. 1M respondents through generate, write, read+validate,
    weights, latent classes, the gap test and a one-proportion test, one fresh process per size
@@ -22,7 +22,7 @@ How: src/helpers, data/ and the notebooks are first copied to a temporary folder
 measured process runs with that snapshot first on PYTHONPATH (kernels inherit it), so the
 repository is never modified and edits others make while the bench runs cannot disturb it (a
 helpers edit would make every chapter stale). Steps 1-3 drive the real command line
-(``helpers.cli.main``) on copies of the notebooks through a small driver script run as a
+(``helpers.pipeline.cli.main``) on copies of the notebooks through a small driver script run as a
 subprocess, as tests/conftest.py does. Every build writes into a fresh temporary parent
 folder; the only files written under the repository are outputs/bench/bench.csv and
 outputs/bench/bench.png.
@@ -49,7 +49,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from helpers.chapters import CHAPTERS
@@ -75,7 +75,7 @@ GOAL_PEAK_RSS_1M = 2 * GIB     # peak RSS at 1M respondents: at most
 DRIVER = '''
 import sys
 from helpers.chapters import ChapterSpec
-from helpers.cli import main
+from helpers.pipeline.cli import main
 
 SPECS = {specs!r}
 
@@ -422,7 +422,7 @@ def measure_ratios(results: Results) -> None:
 def measure_imports(ws: Workspace, results: Results) -> None:
     say(f"[7] import times (fresh interpreter minus an empty one, median of {IMPORT_REPEATS}) ...")
     statements = {"empty interpreter": "pass", "import helpers": "import helpers",
-                  "import helpers.runner": "import helpers.runner", "import helpers.cli": "import helpers.cli",
+                  "import helpers.pipeline.runner": "import helpers.pipeline.runner", "import helpers.pipeline.cli": "import helpers.pipeline.cli",
                   "import papermill, plain (what the naive loop's papermill CLI pays per chapter)": "import papermill",
                   "import papermill, rfc3987_syntax blocked (as the runner and its workers do)":
                       "import sys; sys.modules['rfc3987_syntax'] = None; import papermill"}
@@ -631,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with every build")
     args = parser.parse_args(argv)
 
-    started, load_before = datetime.now(timezone.utc), os.getloadavg()
+    started, load_before = datetime.now(UTC), os.getloadavg()
     clock = time.perf_counter()
     results = Results()
     root = Path(tempfile.mkdtemp(prefix="helpers-bench-"))

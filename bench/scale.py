@@ -4,9 +4,9 @@
 
 Steps, each timed with wall clock, with the process's peak RSS (ru_maxrss, KiB on Linux)
 read after each: import (the helpers modules and their libraries; a fixed cost, left out of
-the per-respondent figures), generate (helpers.synthetic.generate, scenario 'widening'),
-write_csv (helpers.microdata.write_microdata), read_validate (read_microdata), weights
-(helpers.design.survey_weights by region), latent_classes (fit_latent_classes on the
+the per-respondent figures), generate (helpers.data.synthetic.generate, scenario 'widening'),
+write_csv (helpers.data.microdata.write_microdata), read_validate (read_microdata), weights
+(helpers.stats.design.survey_weights by region), latent_classes (fit_latent_classes on the
 advanced + mainstream items, k = 1..3, n_init=5, no BLRT), gap_test
 (respondent_gap_trend_test on the two-class assignments) and one_proportion (the share in the
 advanced class against 0.5). The generated frame is dropped once written, as a user who reads
@@ -43,12 +43,12 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    from helpers.codebook import load_codebook
-    from helpers.design import survey_weights
-    from helpers.groups import fit_latent_classes
-    from helpers.microdata import read_microdata, write_microdata
+    from helpers.data.codebook import load_codebook
+    from helpers.data.microdata import read_microdata, write_microdata
+    from helpers.data.synthetic import generate
     from helpers.stats import one_proportion_test, respondent_gap_trend_test
-    from helpers.synthetic import generate
+    from helpers.stats.design import survey_weights
+    from helpers.stats.groups import fit_latent_classes
 
     codebook = load_codebook()
     advanced, mainstream = codebook.items_tagged("advanced"), codebook.items_tagged("mainstream")

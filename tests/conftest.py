@@ -57,7 +57,7 @@ def chapter_specs(folder: Path, slugs: list[str], register: str | None = None):
 DRIVER = """
 import sys
 from helpers.chapters import ChapterSpec
-from helpers.cli import main
+from helpers.pipeline.cli import main
 
 SPECS = {specs!r}
 

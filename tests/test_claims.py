@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.claims import COLUMNS, adjust_register, verdict
-from helpers.disclosure import suppress_small_counts, violations
+from helpers.report.claims import COLUMNS, adjust_register, verdict
+from helpers.report.disclosure import suppress_small_counts, violations
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.microdata import read_microdata
+from helpers.data.microdata import read_microdata
 from helpers.paths import NOTEBOOKS_DIR
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from helpers import paths
-from helpers.codebook import CHOICE_TYPES, TYPES, load_codebook
+from helpers.data.codebook import CHOICE_TYPES, TYPES, load_codebook
 from helpers.errors import InputDataError
 
 

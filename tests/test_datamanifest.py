@@ -8,13 +8,13 @@ import pytest
 import yaml
 
 from helpers import paths
-from helpers.datamanifest import PLACEHOLDER, check_data_manifest, load_data_manifest, refresh_data_manifest
-from helpers.published import load_figures, load_waves
+from helpers.data.manifest import PLACEHOLDER, check_data_manifest, load_data_manifest, refresh_data_manifest
+from helpers.data.published import load_figures, load_waves
 
 
 def test_manifest_is_up_to_date():
     problems = check_data_manifest()
-    assert problems == [], "data/manifest.yaml is stale - run: python -m helpers.datamanifest --refresh\n" + "\n".join(problems)
+    assert problems == [], "data/manifest.yaml is stale - run: python -m helpers.data.manifest --refresh\n" + "\n".join(problems)
 
 
 def test_every_entry_has_provenance():
@@ -43,7 +43,7 @@ def test_changed_missing_and_unlisted_files_are_reported(data_copy):
     (data_copy / "codebook.yaml").unlink()
     (data_copy / "notes.txt").write_text("new", encoding="utf-8")
     problems = check_data_manifest(manifest)
-    assert "published/waves.csv: sha256 mismatch (the file changed; run python -m helpers.datamanifest --refresh)" in problems
+    assert "published/waves.csv: sha256 mismatch (the file changed; run python -m helpers.data.manifest --refresh)" in problems
     assert "codebook.yaml: listed in the manifest but missing" in problems
     assert "notes.txt: not listed in the manifest" in problems
 

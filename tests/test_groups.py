@@ -1,4 +1,4 @@
-"""Tests of helpers.groups: latent class models, class trends and item rates.
+"""Tests of helpers.stats.groups: latent class models, class trends and item rates.
 
 The 2-class fit is pinned to a published LEM run (Dayton's pleural thickening
 data); the rest is cross-checked against StepMix fitted directly on the
@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from helpers.errors import StatisticsInputError
-from helpers.groups import class_trend, fit_latent_classes, item_rates_by_class_and_wave
-from helpers.stats import gap_trend_test, proportion_ci
-from helpers.weights import weighted_proportion_ci
+from helpers.stats import proportion_ci
+from helpers.stats.groups import class_trend, fit_latent_classes
+from helpers.stats.weights import weighted_proportion_ci
 
 TABLE_COLUMNS = ["k", "loglik", "n_parameters", "bic", "aic", "entropy", "smallest_class", "blrt_p"]
 
@@ -222,7 +222,7 @@ def test_fit_validation(items, kwargs, match):
 
 
 # ------------------------------------------------------------------------------
-# class_trend and item_rates_by_class_and_wave
+# class_trend
 # ------------------------------------------------------------------------------
 
 
@@ -261,33 +261,6 @@ def test_class_trend_unweighted_and_weighted():
 def test_class_trend_validation(args, kwargs, match):
     with pytest.raises(StatisticsInputError, match=match):
         class_trend(*args, **kwargs)
-
-
-def test_item_rates_by_class_and_wave_and_gap_test():
-    items, z = planted(n=600, seed=41, missing=0.05)
-    rng = np.random.default_rng(0)
-    waves = rng.choice([2016, 2017, 2018, 2019], size=600)
-    assignments = z.astype(int)
-    cols = ["tech_6", "tech_7", "tech_8"]
-    out = item_rates_by_class_and_wave(items, assignments, waves, cols)
-    assert list(out.columns) == ["series", "wave", "count", "nobs"]
-    assert len(out) == 8
-    sub = items[cols]
-    for _, row in out.iterrows():
-        mask = (assignments == row["series"]) & (waves == row["wave"])
-        assert row["count"] == int(np.nansum(sub[mask].to_numpy()))
-        assert row["nobs"] == int(sub[mask].notna().sum().sum())
-    res = gap_trend_test(out, focal=1)
-    assert res.n == out["nobs"].sum() and len(res.extra["gap_by_wave"]) == 4
-    with pytest.raises(StatisticsInputError, match=r"item_columns entry 'nope'"):
-        item_rates_by_class_and_wave(items, assignments, waves, ["nope"])
-    with pytest.raises(StatisticsInputError, match=r"item_columns is empty"):
-        item_rates_by_class_and_wave(items, assignments, waves, [])
-    with pytest.raises(StatisticsInputError, match=r"assignments has 3 entries but items has 600"):
-        item_rates_by_class_and_wave(items, [0, 1, 0], waves, cols)
-    bad = items.assign(tech_6=items["tech_6"].replace(1.0, 3.0))
-    with pytest.raises(StatisticsInputError, match=r"column 'tech_6' of items is not binary"):
-        item_rates_by_class_and_wave(bad, assignments, waves, cols)
 
 
 @pytest.mark.slow

@@ -9,10 +9,10 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from helpers.codebook import load_codebook
+from helpers.data.codebook import load_codebook
+from helpers.data.microdata import load_microdata, read_microdata, validate_microdata, write_microdata
+from helpers.data.synthetic import generate
 from helpers.errors import MicrodataError
-from helpers.microdata import load_microdata, read_microdata, validate_microdata, write_microdata
-from helpers.synthetic import generate
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +257,7 @@ def test_load_synthetic_is_labelled():
     out = load_microdata()
     assert out.attrs["data_kind"] == "synthetic" and out.attrs["scenario"] == "widening"
     assert "synthetic" in out.attrs["label"] and "not real survey answers" in out.attrs["label"]
-    assert out.attrs["source"].startswith("helpers.synthetic.generate")
+    assert out.attrs["source"].startswith("helpers.data.synthetic.generate")
     assert isinstance(out.index, pd.RangeIndex)
     part = load_microdata(waves=[2018], scenario="stable", seed=7)
     assert set(part["wave"]) == {2018} and part.attrs["scenario"] == "stable"

@@ -8,9 +8,9 @@ import signal
 import time
 
 import pytest
-
 from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook
-from helpers.runner import ExitCode
+
+from helpers.pipeline.runner import ExitCode
 
 
 def chapter(folder, slug, *extra, markdown="# A chapter"):

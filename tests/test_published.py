@@ -13,12 +13,21 @@ import pandas as pd
 import pytest
 
 from helpers import paths
-from helpers.codebook import load_codebook
-from helpers.errors import InputDataError
-from helpers.published import (
-    COLUMNS, PERCENT_UNITS, UNITS, VERBAL_BANDS, VERBAL_UNITS, WAVE_COLUMNS, FigureLookupError, MissingBaseError,
-    figure, load_figures, load_waves, published_count,
+from helpers.data.codebook import load_codebook
+from helpers.data.published import (
+    COLUMNS,
+    PERCENT_UNITS,
+    UNITS,
+    VERBAL_BANDS,
+    VERBAL_UNITS,
+    WAVE_COLUMNS,
+    FigureLookupError,
+    MissingBaseError,
+    figure,
+    load_figures,
+    load_waves,
 )
+from helpers.errors import InputDataError
 
 VERIFIED = "verified against source page"
 NOT_VERIFIED = "not re-verified: page not in the stored copies"
@@ -100,12 +109,12 @@ def test_question_ids_and_options_are_in_the_codebook(figures):
     ("respondent_region", "of which USA", 2019, 46.4), ("anonymisation_challenge", "yes", 2015, 60),
 ])
 def test_chapter_figures_exist(qid, option, wave, value):
-    assert figure(qid, option, wave)["value"] == pytest.approx(value)
+    assert figure(qid, option, wave).value == pytest.approx(value)
 
 
 def test_lower_bound_and_conditional_bases(figures):
     sp = figure("self_produced_seen", "yes", 2018)
-    assert (sp["unit"], sp["value_low"], sp["value_high"]) == ("percent_lower_bound", 90, 100)
+    assert (sp.unit, sp.value_low, sp.value_high) == ("percent_lower_bound", 90, 100)
     freq = figures[figures["question_id"] == "crypto_frequency"]
     assert freq["base_n"].isna().all() and freq["base_note"].str.contains("conditional base").all()
     with_base = figures[figures["base_n"].notna() & figures["unit"].isin(PERCENT_UNITS)]
@@ -159,7 +168,7 @@ def test_published_count_follows_the_band(figures):
     pct = figures[figures["base_n"].notna() & figures["unit"].isin(PERCENT_UNITS)]
     assert len(pct) > 40
     for _, row in pct.iterrows():
-        c = published_count(row["question_id"], row["option"], row["wave"])
+        c = figure(row["question_id"], row["option"], row["wave"])
         n = int(row["base_n"])
         assert c.count == math.floor(row["value"] * n / 100 + 0.5)
         if c.consistent:   # the band's integer counts, and no more
@@ -170,15 +179,15 @@ def test_published_count_follows_the_band(figures):
 
 
 def test_published_count_examples():
-    c = published_count("trend_encryption", "encryption increase", 2019)
+    c = figure("trend_encryption", "encryption increase", 2019)
     assert (c.base_n, c.count, c.count_low, c.count_high, c.unit) == (450, 90, 81, 99, "percent_verbal")
-    assert not published_count("trend_anonymisation", "TOR/darknet increase", 2019).consistent
-    alerts = published_count("workplace_alerts", "alerts in total", 2018)
+    assert not figure("trend_anonymisation", "TOR/darknet increase", 2019).consistent
+    alerts = figure("workplace_alerts", "alerts in total", 2018)
     assert (alerts.count, alerts.base_n) == (513, 269370)
     with pytest.raises(MissingBaseError, match="conditional base"):
-        published_count("crypto_frequency", "common or very common", 2018)
+        figure("crypto_frequency", "common or very common", 2018).counts
     with pytest.raises(FigureLookupError, match="not a share"):
-        published_count("grooming_age_modal", "majority", 2018, frame=_with_base("grooming_age_modal"))
+        figure("grooming_age_modal", "majority", 2018, frame=_with_base("grooming_age_modal")).counts
 
 
 def _with_base(qid):
@@ -323,7 +332,7 @@ def test_bad_waves_table(tmp_path):
 
 
 def test_import_is_light():
-    code = ("import sys, helpers.published, helpers.codebook, helpers.microdata, helpers.synthetic, "
-            "helpers.datamanifest; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
+    code = ("import sys, helpers.data.published, helpers.data.codebook, helpers.data.microdata, helpers.data.synthetic, "
+            "helpers.data.manifest; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from helpers.chapters import CHAPTERS
-from helpers.claims import COLUMNS, verdict
-from helpers.microdata import write_microdata
-from helpers.synthetic import generate
+from helpers.data.microdata import write_microdata
+from helpers.data.synthetic import generate
+from helpers.report.claims import COLUMNS, verdict
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook
+
 from helpers.paths import PROJECT_ROOT
-from helpers.runner import ExitCode
+from helpers.pipeline.runner import ExitCode
 
 
 def ok_chapter(folder, slug, *extra):
@@ -165,7 +165,7 @@ def test_committed_notebooks_are_clean_and_declare_output_dir():
     import nbformat
 
     from helpers.chapters import CHAPTERS
-    from helpers.parameters import notebook_parameters
+    from helpers.pipeline.parameters import notebook_parameters
 
     for spec in CHAPTERS:
         nb = nbformat.read(str(spec.notebook), as_version=4)

@@ -4,10 +4,10 @@ import json
 import os
 
 import pytest
-
 from conftest import write_notebook
-from helpers import cache
-from helpers.staging import OutputBusyError, OutputTransaction
+
+from helpers.pipeline import cache
+from helpers.pipeline.staging import OutputBusyError, OutputTransaction
 
 
 def test_commit_swaps_in_and_failure_keeps_the_live_folder(tmp_path):

@@ -24,10 +24,10 @@ from helpers.stats import (
     across_band,
     adjust_pvalues,
     compare_proportions,
-    count_band,
     diff_ci,
     diff_in_diff_ci,
     gap_trend_test,
+    implied_counts,
     proportion_ci,
     rate_ci,
     trend_test,
@@ -242,7 +242,7 @@ def test_score_test_matches_statsmodels(c1, n1, c2, n2):
 def test_score_interval_inverts_the_score_test(c1, n1, c2, n2):
     # The MN interval is {delta : |T(delta)| <= z}: at an interior limit |T| = z, and
     # the test rejects at 5 % exactly when the interval excludes 0.
-    from helpers.stats import _mn_statistic
+    from helpers.stats.proportions import _mn_statistic
 
     ci = diff_ci(c1, n1, c2, n2, method="score")
     z = st.norm.ppf(0.975)
@@ -433,22 +433,28 @@ def test_adjust_pvalues_cross_checks_and_nan():
 # ------------------------------------------------------------------------------
 
 
-def test_count_band():
-    # "one fifth" = 18-22 % of 450: ceil(81.0) = 81, floor(99.0) = 99
-    assert count_band(18, 22, 450) == Band(81, 99)
+def test_implied_counts():
+    # "one fifth" = 18-22 % of 450: ceil(81.0) = 81, floor(99.0) = 99, value 20 % -> 90
+    c = implied_counts(20, 18, 22, 450)
+    assert (c.count, c.low, c.high, c.consistent, c.band, c.nearest) == (90, 81, 99, True, Band(81, 99), 90)
     # exact decimal arithmetic: 1.1 * 1000 / 100 is 11.000000000000002 in binary floats
-    assert count_band(1.1, 1.1, 1000) == Band(11, 11)
-    # rounding band of a printed 16.1 % on 450: [16.05, 16.15] % -> 72.2..72.7: no integer,
-    # guard returns the integer nearest the midpoint 72.45
-    assert count_band(16.05, 16.15, 450) == Band(72, 72)
-    assert count_band(-0.5, 0.5, 120) == Band(0, 0)
-    assert count_band(99.5, 100.5, 10) == Band(10, 10)
-    with pytest.raises(StatisticsInputError, match="percent_low"):
-        count_band(30, 20, 100)
+    assert implied_counts(1.1, 1.1, 1.1, 1000).band == Band(11, 11)
+    # rounding band of a printed 16.1 % on 450: [16.05, 16.15] % -> 72.2..72.7 holds no integer:
+    # inconsistent, and the count to test at is the published value's rounded count 72.45 -> 72
+    c = implied_counts(16.1, 16.05, 16.15, 450)
+    assert (c.consistent, c.band, c.nearest) == (False, Band(72, 72), 72)
+    # the count nearest the value, kept inside the band (what the generator plants)
+    assert implied_counts(95, 90, 100, 272).nearest == 258
+    assert implied_counts(0, -0.5, 0.5, 120).band == Band(0, 0)
+    assert implied_counts(100, 99.5, 100.5, 10).band == Band(10, 10)
+    with pytest.raises(StatisticsInputError, match="low=30"):
+        implied_counts(25, 30, 20, 100)
     with pytest.raises(StatisticsInputError, match="base_n"):
-        count_band(10, 20, 0)
+        implied_counts(15, 10, 20, 0)
     with pytest.raises(StatisticsInputError, match="base_n"):
-        count_band(10, 20, 10.5)
+        implied_counts(15, 10, 20, 10.5)
+    with pytest.raises(StatisticsInputError, match="value=nan"):
+        implied_counts(float("nan"), 10, 20, 100)
 
 
 def test_band_validation():

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 import scipy.stats as st
 
-from helpers.groups import fit_latent_classes
 from helpers.stats import compare_proportions, gap_trend_test, proportion_ci, trend_test
+from helpers.stats.groups import fit_latent_classes
 
 pytestmark = pytest.mark.slow
 

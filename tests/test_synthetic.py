@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.codebook import load_codebook
+from helpers.data.codebook import load_codebook
+from helpers.data.microdata import validate_microdata
+from helpers.data.published import figure, load_figures
+from helpers.data.synthetic import CALIBRATIONS, DEFAULT_SCENARIO, SCENARIOS, generate
 from helpers.errors import ParameterError
-from helpers.microdata import validate_microdata
-from helpers.published import counts_in_band, figure, load_figures
-from helpers.synthetic import CALIBRATIONS, DEFAULT_SCENARIO, SCENARIOS, generate
+from helpers.stats.bands import implied_counts
 
 CB = load_codebook()
 ADVANCED = CB.items_tagged("advanced")
@@ -44,7 +45,7 @@ def test_a_wave_does_not_depend_on_the_other_waves(default):
 def test_sizes_ids_and_labels(default):
     figs = load_figures()
     for w, part in default.groupby("wave"):
-        published = figure("survey_size", "respondents", w, frame=figs)["value"]
+        published = figure("survey_size", "respondents", w, frame=figs).value
         assert len(part) == published
     assert default["respondent_id"].is_unique and default["respondent_id"].iloc[0] == "S2016-0001"
     assert default["respondent_id"].str.match(r"^S20(16|17|18|19)-\d{4,}$").all()
@@ -70,14 +71,15 @@ def _check_calibrations(frame, figs):
             part = part[part[cal.among[0]] == cal.among[1]]
         n = len(part)
         count = int(part[cal.column].isin(list(cal.codes)).sum())
-        exact, lo, hi = counts_in_band(row["value"], row["value_low"], row["value_high"], n)
+        implied = implied_counts(row.value, row.value_low, row.value_high, n)
+        lo, hi = implied.low, implied.high
         where = f"{cal.column} {cal.wave} vs {cal.question_id}/{cal.option}: {count}/{n}"
         if lo <= hi:   # within the published band (rounding band, or the verbal band)
             assert lo <= count <= hi, where
         else:          # no whole count out of n lies in the band: the nearest one
-            assert abs(count - row["value"] * n / 100) <= 0.5 + 1e-9, where
-        if row["unit"] == "percent":   # exact figures: the nearest count in the band
-            assert abs(count - row["value"] * n / 100) < 1, where
+            assert abs(count - row.value * n / 100) <= 0.5 + 1e-9, where
+        if row.unit == "percent":   # exact figures: the nearest count in the band
+            assert abs(count - row.value * n / 100) < 1, where
 
 
 @pytest.mark.parametrize("scenario, seed, n", [("widening", 2018, None), ("stable", 1, None),
@@ -110,7 +112,7 @@ def test_composition_follows_the_published_shares(default):
     for wave, qid, option, mask in checks:
         in_wave = default["wave"] == wave
         count, n = int((mask & in_wave).sum()), int(in_wave.sum())
-        assert abs(count - figure(qid, option, wave, frame=figs)["value"] * n / 100) < 1, (wave, option)
+        assert abs(count - figure(qid, option, wave, frame=figs).value * n / 100) < 1, (wave, option)
     assert set(default["region"]) == {"north_america", "europe", "other"}
 
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.data.microdata import read_microdata, write_microdata
+from helpers.data.synthetic import generate
 from helpers.errors import ReportError
-from helpers.microdata import read_microdata, write_microdata
 from helpers.paths import PROJECT_ROOT
-from helpers.runner import ExitCode
-from helpers.synthetic import generate
+from helpers.pipeline.runner import ExitCode
 
 
 @pytest.fixture(scope="module")
@@ -183,9 +183,9 @@ def corrupt(data: bytes, how: str, draw_line: int, draw_column: int, text: str) 
 @given(how=CORRUPTIONS, draw_line=st.integers(0, 10_000), draw_column=st.integers(0, 100), text=st.text(max_size=12))
 def test_random_corruptions_are_rejected_clearly_or_analysed(tmp_path, valid_csv, how, draw_line, draw_column, text):
     """Property: a corrupted export either fails with a clear error naming the file, or loads and analyses."""
-    from helpers.codebook import load_codebook
-    from helpers.design import survey_weights
+    from helpers.data.codebook import load_codebook
     from helpers.stats import item_rate_by_group_and_wave
+    from helpers.stats.design import survey_weights
 
     path = tmp_path / "corrupted.csv"
     path.write_bytes(corrupt(valid_csv, how, draw_line, draw_column, text))

@@ -1,4 +1,4 @@
-"""Tests of helpers.weights: post-stratification, raking, Kish n and weighted CIs.
+"""Tests of helpers.stats.weights: post-stratification, raking, Kish n and weighted CIs.
 
 The weighted interval is cross-checked against its closed forms and against svy
 (an independent implementation that statistics.md reports as matching R's
@@ -16,7 +16,7 @@ import pytest
 import scipy.stats as st
 
 from helpers.errors import StatisticsInputError
-from helpers.weights import kish_effective_n, poststratify, rake, weighted_proportion_ci
+from helpers.stats.weights import kish_effective_n, poststratify, rake, weighted_proportion_ci
 
 
 @pytest.fixture

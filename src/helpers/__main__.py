@@ -2,7 +2,7 @@
 
 import sys
 
-from helpers.cli import main
+from helpers.pipeline.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,7 @@
 """Errors a user can act on.
 
 Each carries a message that names the file, row, column or parameter at fault.
-The runner maps them to exit codes (see ``helpers.runner.ExitCode``), also when
+The runner maps them to exit codes (see ``helpers.pipeline.runner.ExitCode``), also when
 they are raised inside a chapter's kernel.
 """
 

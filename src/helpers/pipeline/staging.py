@@ -32,7 +32,7 @@ class OutputTransaction:
         self.failed = parent / f"{name}-failed"
         self._lock_file = None
 
-    def __enter__(self) -> "OutputTransaction":
+    def __enter__(self) -> OutputTransaction:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the whole run
         try:
@@ -94,12 +94,3 @@ class OutputTransaction:
             shutil.rmtree(self.failed)
         os.rename(self.staging, self.failed)
         return self.failed
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so readers see the old or the new content, never half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)

@@ -14,7 +14,7 @@ between waves (see ``data/README.md``).
 
 Usage::
 
-    from helpers.codebook import load_codebook
+    from helpers.data.codebook import load_codebook
     cb = load_codebook()
     cb.items_tagged("advanced")     # ['tech_encryption', 'tech_darknet', ...] in codebook order
     cb.microdata_columns()          # file column order

@@ -1,6 +1,6 @@
 """What a chapter notebook calls to write its figures, tables and claims into the output layout.
 
-    chapter = Chapter("03-technology-trends", output_dir=output_dir, alpha=alpha)
+    chapter = Chapter.for_notebook(output_dir=output_dir, alpha=alpha)   # knows it is 03-technology-trends
     chapter.figure(fig, "trend-items", caption="...", source="NetClean Reports 2016-2019", data="published")
     chapter.table(frame, "trend-tests", caption="...", data="published")
     chapter.claim("encryption_rising", statement="...", source=..., data="published", result=test, direction="greater")
@@ -17,13 +17,14 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 
-from helpers.claims import COLUMNS, Claim, verdict
-from helpers.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
+from helpers.data.io import atomic_write_text
 from helpers.paths import OutputLayout
-from helpers.staging import atomic_write_text
-from helpers.style import DATA_KINDS, apply_house_style, check_data_kind, stamp
+from helpers.report.claims import COLUMNS, Claim, verdict
+from helpers.report.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
+from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, stamp
 
 #: Digits kept in written numbers: enough for any reported precision, stable across runs.
 FLOAT_FORMAT = "%.10g"
@@ -35,6 +36,34 @@ def _number(value) -> str:
     if isinstance(value, float):
         return FLOAT_FORMAT % value
     return str(value)
+
+
+def _code_cells(notebook: Path) -> set[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return {"".join(c["source"]).strip() for c in cells if c["cell_type"] == "code"}
+
+
+def running_chapter() -> str:
+    """The slug of the chapter notebook this kernel is running (see :meth:`Chapter.for_notebook`)."""
+    from helpers.chapters import CHAPTERS
+
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    for spec in CHAPTERS:
+        if session and Path(session).stem == spec.slug:
+            return spec.slug
+    try:
+        from IPython import get_ipython
+
+        history = [cell.strip() for cell in get_ipython().user_ns.get("In", [])[1:] if cell.strip()]
+    except (ImportError, AttributeError):
+        history = []
+    ran = [cell for cell in history if not cell.startswith("# Parameters")]  # papermill's injected cell
+    matches = [spec.slug for spec in CHAPTERS if ran and set(ran) <= _code_cells(spec.notebook)]
+    if len(matches) != 1:
+        found = ", ".join(matches) or "none"
+        raise RuntimeError(f"cannot tell which chapter notebook is running (matching chapters: {found}); "
+                           "run it from notebooks/, or name it: Chapter('NN-slug', ...)")
+    return matches[0]
 
 
 class Chapter:
@@ -51,6 +80,15 @@ class Chapter:
         self._claims: dict[str, Claim] = {}
         self._manifest: dict[str, list] = {"figures": [], "tables": []}
         apply_house_style()
+
+    @classmethod
+    def for_notebook(cls, **options) -> Chapter:
+        """The writer of the chapter whose notebook is running, found without a repeated slug.
+
+        JupyterLab names the notebook (``JPY_SESSION_NAME``); under papermill or nbconvert the
+        chapter is the one whose code cells hold every cell this kernel has run so far.
+        """
+        return cls(running_chapter(), **options)
 
     # -- figures ---------------------------------------------------------------------------
     def figure(self, fig, name: str, *, caption: str, source: str, data: str, note: str = ""):

@@ -13,10 +13,10 @@ are almost never published; ``base_note`` says so).
 
 Usage::
 
-    from helpers.published import figure, published_count
-    figure("trend_encryption", "encryption increase", 2019)["value"]      # 20.0 (one fifth)
-    c = published_count("trend_encryption", "encryption increase", 2019)
-    c.count, c.count_low, c.count_high                                     # 90, 81, 99 of 450
+    from helpers.data.published import figure
+    f = figure("trend_encryption", "encryption increase", 2019)
+    f.value                                                                # 20.0 (one fifth)
+    f.count, f.count_low, f.count_high                                     # 90, 81, 99 of 450
 
 Only pandas is imported (lazily, on first load); the file is validated on every load.
 """
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from helpers import paths
 from helpers.errors import InputDataError, ReportError
+from helpers.stats.bands import VERBAL_BANDS, Band, ImpliedCounts, implied_counts
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,28 +63,6 @@ PERCENT_UNITS = ("percent", "percent_verbal", "percent_lower_bound", "percent_ra
 COUNT_UNITS = ("count", "count_verbal", "count_range")
 VERBAL_UNITS = ("percent_verbal", "percent_lower_bound", "count_verbal")
 
-#: The one mapping of verbal figures to (point value, low, high); data/README.md has the
-#: reasoning. Point value = the nominal fraction for two-sided phrases ("one fifth" = 20),
-#: the band midpoint for one-sided phrases ("more than half" = 55). Analyses use the band.
-VERBAL_BANDS: dict[str, tuple[float, float, float]] = {
-    "one fifth": (20.0, 18.0, 22.0),
-    "one in five": (20.0, 18.0, 22.0),
-    "one in ten": (10.0, 8.0, 12.0),
-    "more than one in ten": (14.0, 10.1, 17.9),
-    "one in twenty": (5.0, 4.0, 6.0),
-    "six in 10": (60.0, 55.0, 65.0),
-    "six in ten": (60.0, 55.0, 65.0),
-    "more than eight in ten": (85.0, 80.1, 89.9),
-    "more than one third": (36.7, 33.4, 40.0),
-    "more than a third": (36.7, 33.4, 40.0),
-    "close to a third": (31.7, 30.0, 33.3),
-    "slightly more than two thirds": (67.7, 66.7, 70.0),
-    "more than half": (55.0, 50.1, 60.0),
-    "almost 40": (38.0, 36.0, 39.9),
-    "roughly 16": (16.0, 15.5, 17.5),
-    "more than 90": (95.0, 90.0, 100.0),
-    "over 1,600": (1650.0, 1601.0, 1699.0),
-}
 _PHRASE_RE = re.compile(r'published as "([^"]+)"')
 
 
@@ -93,26 +72,6 @@ class FigureLookupError(LookupError, ReportError):
 
 class MissingBaseError(ValueError, ReportError):
     """A published figure has no base (number of respondents) to turn it into a count."""
-
-
-def verbal_band(phrase: str) -> tuple[float, float, float]:
-    """``(value, low, high)`` for a verbal figure such as ``"one fifth"``."""
-    key = " ".join(phrase.lower().split())
-    if key not in VERBAL_BANDS:
-        close = difflib.get_close_matches(key, list(VERBAL_BANDS), n=3)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise InputDataError(f"no band is defined for the verbal figure {phrase!r}{hint} "
-                             "(add it to VERBAL_BANDS in helpers/published.py and the table in data/README.md)")
-    return VERBAL_BANDS[key]
-
-
-def rounding_band(text: str) -> tuple[float, float]:
-    """Rounding band of a published number as printed: ``"16.1"`` -> (16.05, 16.15)."""
-    text = text.strip()
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    half = 0.5 * 10 ** (-decimals)
-    value = float(text)
-    return round(value - half, decimals + 2), round(value + half, decimals + 2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -157,8 +116,8 @@ def _problems_error(name: str, problems: list[str], what: str) -> InputDataError
 def _build_figures(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    from helpers.codebook import load_codebook
-    from helpers.microdata import read_csv_strings
+    from helpers.data.codebook import load_codebook
+    from helpers.data.io import read_csv_strings
 
     name = path.name
     raw = read_csv_strings(path, expected_columns=COLUMNS, what="published figures")
@@ -291,7 +250,7 @@ def _check_columns(raw, expected, name):
 def _build_waves(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    from helpers.microdata import read_csv_strings
+    from helpers.data.io import read_csv_strings
 
     name = path.name
     raw = read_csv_strings(path, expected_columns=WAVE_COLUMNS, what="waves table")
@@ -346,12 +305,7 @@ def _build_waves(path: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # lookup
 # ---------------------------------------------------------------------------------------
-def figure(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> pd.Series:
-    """The one published figure for ``(question_id, option, wave)`` as a row (a Series).
-
-    Raises :class:`FigureLookupError` listing close matches if there is none, or if there
-    are several (only possible with a hand-made ``frame``).
-    """
+def _row(question_id: str, option: str, wave: int, frame: pd.DataFrame | None) -> pd.Series:
     f = load_figures() if frame is None else frame
     hit = f[(f["question_id"] == question_id) & (f["option"] == option) & (f["wave"] == int(wave))]
     if len(hit) == 1:
@@ -368,66 +322,82 @@ def figure(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | No
 
 
 @dataclass(frozen=True)
-class PublishedCount:
-    """A published share turned into counts of respondents out of ``base_n``.
+class PublishedFigure:
+    """One published figure with its band, base and source, and the counts it implies.
 
-    ``count = round(value * base_n / 100)`` (halves rounded up); ``count_low`` and
-    ``count_high`` are the smallest and largest integer counts inside the band
-    (``ceil(low * N / 100)``, ``floor(high * N / 100)``). ``consistent`` is False when no
-    integer count out of ``base_n`` rounds to the published figure: the item's real base then
-    differed from the assumed one (item non-response, or a different total).
+    ``counts`` (and ``count``, ``count_low``, ``count_high``, ``count_band``) turn a share into
+    counts of respondents out of ``base_n`` (:func:`helpers.stats.bands.implied_counts`);
+    ``consistent`` is False when no integer count out of ``base_n`` rounds to the published
+    figure: the item's real base then differed from the assumed one (item non-response, or a
+    different total).
     """
 
+    question_id: str
+    option: str
+    wave: int
     value: float
     value_low: float
     value_high: float
-    base_n: int
-    count: int
-    count_low: int
-    count_high: int
     unit: str
-    source_url: str
+    base_n: int | None
     base_note: str
-    question_id: str = ""
-    option: str = ""
-    wave: int = 0
+    source_url: str
+    notes: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"({self.question_id!r}, {self.option!r}, wave {self.wave})"
+
+    @property
+    def counts(self) -> ImpliedCounts:
+        """The counts out of ``base_n`` this figure allows (a share or a count of respondents)."""
+        if self.base_n is None:
+            raise MissingBaseError(f"the published figure {self.where} has no base_n, so it cannot be turned into a "
+                                   f"count: {self.base_note or 'base not published'}")
+        if self.unit in PERCENT_UNITS:
+            return implied_counts(self.value, self.value_low, self.value_high, self.base_n)
+        if self.unit in COUNT_UNITS:
+            return ImpliedCounts(int(round(self.value)), int(math.ceil(self.value_low)),
+                                 int(math.floor(self.value_high)), self.base_n)
+        raise FigureLookupError(f"the published figure {self.where} has unit {self.unit!r}: "
+                                "not a share or count of respondents")
+
+    @property
+    def count(self) -> int:
+        return self.counts.count
+
+    @property
+    def count_low(self) -> int:
+        return self.counts.low
+
+    @property
+    def count_high(self) -> int:
+        return self.counts.high
 
     @property
     def consistent(self) -> bool:
-        return self.count_low <= self.count_high
+        return self.counts.consistent
+
+    @property
+    def count_band(self) -> Band:
+        """The counts to test at: the band, or the rounded count when no integer count fits it."""
+        return self.counts.band
 
     @property
     def share(self) -> float:
         return self.count / self.base_n
 
 
-def counts_in_band(value: float, low: float, high: float, n: int) -> tuple[int, int, int]:
-    """``(count, count_low, count_high)`` of a percentage band at base ``n``."""
-    count = int(math.floor(value * n / 100 + 0.5 + 1e-9))
-    return count, int(math.ceil(low * n / 100 - 1e-9)), int(math.floor(high * n / 100 + 1e-9))
+def figure(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> PublishedFigure:
+    """The one published figure for ``(question_id, option, wave)``.
 
-
-def published_count(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> PublishedCount:
-    """Counts behind a published share (see :class:`PublishedCount`).
-
-    Raises :class:`MissingBaseError` if the figure has no base_n (e.g. a conditional base that
-    was never published) and :class:`FigureLookupError` if the figure is not a share or count.
+    Raises :class:`FigureLookupError` listing close matches if there is none, or if there
+    are several (only possible with a hand-made ``frame``).
     """
-    row = figure(question_id, option, wave, frame=frame)
-    where = f"({question_id!r}, {option!r}, wave {wave})"
     import pandas as pd
 
-    if pd.isna(row["base_n"]):
-        raise MissingBaseError(f"the published figure {where} has no base_n, so it cannot be turned into a count: "
-                               f"{row['base_note'] or 'base not published'}")
-    n = int(row["base_n"])
-    v, lo, hi = float(row["value"]), float(row["value_low"]), float(row["value_high"])
-    if row["unit"] in PERCENT_UNITS:
-        count, c_lo, c_hi = counts_in_band(v, lo, hi, n)
-    elif row["unit"] in COUNT_UNITS:
-        count, c_lo, c_hi = int(round(v)), int(math.ceil(lo)), int(math.floor(hi))
-    else:
-        raise FigureLookupError(f"the published figure {where} has unit {row['unit']!r}: not a share or count of respondents")
-    return PublishedCount(value=v, value_low=lo, value_high=hi, base_n=n, count=count, count_low=c_lo,
-                          count_high=c_hi, unit=row["unit"], source_url=row["source_url"], base_note=row["base_note"],
-                          question_id=question_id, option=option, wave=int(wave))
+    row = _row(question_id, option, wave, frame)
+    return PublishedFigure(question_id=question_id, option=option, wave=int(wave), value=float(row["value"]),
+                           value_low=float(row["value_low"]), value_high=float(row["value_high"]), unit=row["unit"],
+                           base_n=None if pd.isna(row["base_n"]) else int(row["base_n"]), base_note=row["base_note"],
+                           source_url=row["source_url"], notes=row["notes"])

@@ -1,7 +1,7 @@
 """Respondent-level microdata: read, validate against the codebook, load, write.
 
 The harmonised schema (one row per respondent) is defined by ``data/codebook.yaml``
-(entries with the ``microdata`` role, see :mod:`helpers.codebook` and ``data/README.md``).
+(entries with the ``microdata`` role, see :mod:`helpers.data.codebook` and ``data/README.md``).
 
 * :func:`read_microdata` reads a CSV (UTF-8, comma-separated), Excel ``.xlsx`` (first sheet)
   or SPSS ``.sav`` file and validates it.
@@ -29,102 +29,21 @@ pandera is imported inside :func:`validate_microdata` only.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from helpers.data.io import DELIMITER_NAMES, read_csv_strings
 from helpers.errors import InputDataError, MicrodataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from helpers.codebook import Codebook
+    from helpers.data.codebook import Codebook
 
 MAX_LISTED = 10
-_DELIMITER_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-# ---------------------------------------------------------------------------------------
-# low-level CSV reading (shared with helpers.published)
-# ---------------------------------------------------------------------------------------
-def _csv_record_lines(buf: bytes) -> np.ndarray:
-    """1-based line number at which each non-blank CSV record starts (header included).
-
-    Quote-aware (a newline inside a quoted field does not start a record), vectorised."""
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    nl = np.flatnonzero(arr == 10)
-    if b'"' in buf:
-        quotes = np.flatnonzero(arr == 34)
-        nl = nl[np.searchsorted(quotes, nl) % 2 == 0]
-    starts = np.concatenate(([0], nl + 1))
-    ends = np.concatenate((nl, [len(arr)]))
-    # physical line number of each record start
-    all_nl = np.flatnonzero(arr == 10)
-    line_of_start = np.searchsorted(all_nl, starts) + 1
-    length = ends - starts
-    last = np.where(length > 0, arr[np.minimum(ends - 1, len(arr) - 1)], 0)
-    blank = (length == 0) | ((length == 1) & (last == 13))
-    return line_of_start[~blank]
-
-
-def read_csv_strings(path: str | Path, *, expected_columns, what: str = "file") -> pd.DataFrame:
-    """Read a UTF-8 comma-separated file as strings (empty cells = ``""``), index = line numbers.
-
-    Raises :class:`InputDataError` with its own message for an empty file, a header without
-    rows, bytes that are not UTF-8 (naming the byte offset and line), a file that is not
-    comma-separated (naming the delimiter it seems to use) and ragged rows.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    name = path.name
-    if not path.is_file():
-        raise InputDataError(f"{path}: file not found")
-    raw = path.read_bytes()
-    expected = ", ".join(expected_columns)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw.strip():
-        raise InputDataError(f"{name}: the file is empty ({path.stat().st_size} bytes); expected a header line "
-                             f"with the columns {expected} and one row per record")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputDataError(f"{name}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start} "
-                             f"(line {line}) cannot be decoded; re-save the {what} as UTF-8 "
-                             "(e.g. Excel: 'CSV UTF-8 (comma delimited)')") from None
-    header_line = raw.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = next(csv.reader([header_line]))
-    if len(header) == 1 and len(expected_columns) > 1:
-        guess = [d for d in _DELIMITER_NAMES if d in header_line]
-        hint = (f" - is the file {_DELIMITER_NAMES[guess[0]]}-delimited?" if guess
-                else f" (the header line reads {header_line[:80]!r})")
-        raise InputDataError(f"{name}: found 1 column; expected comma-separated columns {expected}{hint}")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise InputDataError(f"{name}: line 1 (header): column(s) {', '.join(dupes)} appear more than once")
-    try:  # the pyarrow parser is ~3x faster; the C parser gives the clearer error messages
-        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="pyarrow")
-    except Exception:  # noqa: BLE001 - fall back and let the C parser report
-        try:
-            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False,
-                                encoding="utf-8", skip_blank_lines=True)
-        except pd.errors.ParserError as exc:
-            raise InputDataError(f"{name}: not a well-formed CSV file: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise InputDataError(f"{name}: has a header line but no data rows")
-    lines = _csv_record_lines(raw)
-    if len(lines) == len(frame) + 1:
-        frame.index = pd.Index(lines[1:], name="line")
-    else:  # a blank-looking line pandas kept, or similar: fall back to physical order
-        frame.index = pd.Index(np.arange(2, len(frame) + 2), name="line")
-    return frame.fillna("")
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,7 +56,7 @@ def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=
     The returned frame is indexed by the file's line (CSV), row (Excel) or case (SPSS)
     numbers. ``waves``: waves that must have respondents (see :func:`validate_microdata`).
     """
-    from helpers.codebook import load_codebook
+    from helpers.data.codebook import load_codebook
 
     path = Path(path)
     cb = codebook or load_codebook()
@@ -178,7 +97,7 @@ def _read_xlsx(path: Path, cb: Codebook) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise MicrodataError(f"{path.name}: the first sheet has a header row but no data rows")
-    if len(frame.columns) == 1 and any(d in frame.columns[0] for d in _DELIMITER_NAMES):
+    if len(frame.columns) == 1 and any(d in frame.columns[0] for d in DELIMITER_NAMES):
         raise MicrodataError(f"{path.name}: found 1 column ({frame.columns[0][:60]!r}); expected one column per "
                              f"variable: {', '.join(cb.microdata_columns())}")
     frame.index = pd.Index(np.arange(2, len(frame) + 2), name="row")
@@ -279,7 +198,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
     """
     import pandas as pd
 
-    from helpers.codebook import load_codebook
+    from helpers.data.codebook import load_codebook
 
     cb = codebook or load_codebook()
     name = _source_name(source)
@@ -555,7 +474,7 @@ def load_microdata(source: str | Path = "synthetic", *, scenario: str = "widenin
     ``scenario``, ``seed`` and ``n_respondents`` apply to synthetic data and are ignored for a
     file (so a chapter can pass its parameters unchanged).
     """
-    from helpers import synthetic
+    from helpers.data import synthetic
 
     if str(source) == "synthetic":
         scen = scenario or synthetic.DEFAULT_SCENARIO
@@ -565,7 +484,7 @@ def load_microdata(source: str | Path = "synthetic", *, scenario: str = "widenin
         checked = validate_microdata(frame, source=label, waves=waves)
         checked.attrs.update(frame.attrs)
         checked.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scen,
-                              "source": f"helpers.synthetic.generate(scenario={scen!r}, seed={seed})"})
+                              "source": f"helpers.data.synthetic.generate(scenario={scen!r}, seed={seed})"})
         return checked.reset_index(drop=True)
     path = Path(source)
     frame = read_microdata(path, waves=waves)
@@ -579,7 +498,7 @@ def load_microdata(source: str | Path = "synthetic", *, scenario: str = "widenin
 def write_microdata(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 CSV in codebook column order, no index, ``\\n`` line endings
     (same frame -> same bytes). Empty answers are written as empty cells."""
-    from helpers.codebook import load_codebook
+    from helpers.data.codebook import load_codebook
 
     cb = load_codebook()
     cols = cb.microdata_columns()

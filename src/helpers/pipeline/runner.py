@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from helpers import cache
 from helpers.chapters import CHAPTERS, ChapterSpec, resolve_chapters
 from helpers.errors import InputDataError, ParameterError, ReportError
-from helpers.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
-from helpers.parameters import notebook_parameters, resolve_parameters
 from helpers.paths import OutputLayout
-from helpers.staging import OutputBusyError, OutputTransaction
+from helpers.pipeline import cache
+from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
+from helpers.pipeline.parameters import notebook_parameters, resolve_parameters
+from helpers.pipeline.staging import OutputBusyError, OutputTransaction
 
 DEFAULT_CELL_TIMEOUT = 900.0  # seconds; the slowest cell (latent classes with a bootstrap) takes well under a minute
 
@@ -91,7 +91,7 @@ def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
 
     Reading them needs papermill (half a second to import); a no-op rebuild need not pay it.
     """
-    from helpers.parameters import ParameterSpec
+    from helpers.pipeline.parameters import ParameterSpec
 
     declared = {}
     for spec in chapters:
@@ -105,9 +105,9 @@ def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
 
 def preflight(resolved: dict) -> None:
     """Validate every input file before any kernel starts, so bad input never reaches outputs/."""
-    from helpers.codebook import load_codebook
-    from helpers.microdata import read_microdata
-    from helpers.published import load_figures, load_waves
+    from helpers.data.codebook import load_codebook
+    from helpers.data.microdata import read_microdata
+    from helpers.data.published import load_figures, load_waves
 
     load_codebook()
     load_figures()
@@ -191,7 +191,7 @@ def _summary(rows: list[tuple[str, str, str]]) -> str:
 
 def run(options: RunOptions, argv: list[str] | None = None) -> int:
     """Run the report (or the chosen chapters); returns an exit code."""
-    from helpers.provenance import now
+    from helpers.pipeline.provenance import now
 
     started_at = now()
     clock = time.perf_counter()
@@ -199,7 +199,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         chapters = resolve_chapters(options.selectors, options.chapters)
         given = {}
         if options.parameter_file:
-            from helpers.parameters import load_parameter_file
+            from helpers.pipeline.parameters import load_parameter_file
 
             given.update(load_parameter_file(options.parameter_file))
         given.update(options.parameters)
@@ -270,7 +270,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
 
 def _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared, runtime_dir,
                started_at, clock, argv) -> int:
-    from helpers.provenance import run_record, write_run_record
+    from helpers.pipeline.provenance import run_record, write_run_record
 
     def on_signal(signum, frame):
         raise Interrupted()
@@ -361,7 +361,7 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
                      for p in resolved.values() if p.get("microdata", "synthetic") != "synthetic"}
         chapter_records = _merge_previous(previous_run, records, options.chapters)
         if options.export and not failures:
-            from helpers.export import export_chapters, write_index
+            from helpers.report.export import export_chapters, write_index
 
             export_chapters(layout, [s for s, r in records.items() if not r.get("reused")]
                             or [c.slug for c in chapters])

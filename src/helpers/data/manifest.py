@@ -15,7 +15,7 @@ One entry per file (the manifest itself excepted, and hidden files such as ``.gi
 * :func:`refresh_data_manifest` - recompute the hashes (other fields kept); new files are
   added with placeholders that :func:`check_data_manifest` keeps flagging until filled in.
 
-Command line: ``python -m helpers.datamanifest [--check | --refresh]``.
+Command line: ``python -m helpers.data.manifest [--check | --refresh]``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ PLACEHOLDER = "TODO: fill in"
 _HEADER = """\
 # Provenance of every file under data/ (this manifest excepted): where it comes from, on
 # what terms, when the sources were accessed, and its sha256. Tests fail when it is stale;
-# after editing a data file run:  python -m helpers.datamanifest --refresh
+# after editing a data file run:  python -m helpers.data.manifest --refresh
 # (hashes are recomputed; source, licence, accessed and notes are kept - update them by hand).
 """
 
@@ -63,7 +63,7 @@ def load_data_manifest(path: str | Path | None = None) -> list[dict]:
 
     p = Path(path) if path is not None else paths.DATA_MANIFEST
     if not p.is_file():
-        raise InputDataError(f"{p}: data manifest not found (create it with: python -m helpers.datamanifest --refresh)")
+        raise InputDataError(f"{p}: data manifest not found (create it with: python -m helpers.data.manifest --refresh)")
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -89,7 +89,7 @@ def check_data_manifest(path: str | Path | None = None, data_dir: str | Path | N
             problems.append(f"{e['path']}: listed in the manifest but missing")
             continue
         if e.get("sha256") != _sha256(f):
-            problems.append(f"{e['path']}: sha256 mismatch (the file changed; run python -m helpers.datamanifest --refresh)")
+            problems.append(f"{e['path']}: sha256 mismatch (the file changed; run python -m helpers.data.manifest --refresh)")
         for key in ("source", "licence", "accessed"):
             value = e.get(key)
             if not value or value == PLACEHOLDER or (isinstance(value, list) and not value):

@@ -85,6 +85,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.errors import ParameterError
+from helpers.stats.bands import implied_counts
 
 DEFAULT_SCENARIO = "widening"
 DEFAULT_WAVES = (2016, 2017, 2018, 2019)
@@ -179,18 +180,6 @@ CALIBRATIONS: tuple[Calibration, ...] = (
 )
 
 
-def target_count(value: float, low: float, high: float, n: int) -> int:
-    """The integer count out of ``n`` the generator plants for a published share: the count in
-    the band ``[low, high]`` nearest ``value * n / 100``, or that nearest count if the band
-    holds no integer count at this ``n``."""
-    from helpers.published import counts_in_band
-
-    count, c_lo, c_hi = counts_in_band(value, low, high, n)
-    if c_lo <= c_hi:
-        return int(min(max(count, c_lo), c_hi))
-    return count
-
-
 # ---------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------
@@ -205,8 +194,8 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
     """
     import pandas as pd
 
-    from helpers.codebook import load_codebook
-    from helpers.published import load_figures
+    from helpers.data.codebook import load_codebook
+    from helpers.data.published import load_figures
 
     if scenario not in SCENARIOS:
         raise ParameterError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
@@ -254,7 +243,7 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
     frame = pd.concat(parts, ignore_index=True)
     frame.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scenario, "seed": int(seed),
                         "n_groups": groups, "minority_share": share,
-                        "source": f"helpers.synthetic.generate(scenario={scenario!r}, seed={int(seed)})",
+                        "source": f"helpers.data.synthetic.generate(scenario={scenario!r}, seed={int(seed)})",
                         "calibration": calib_log})
     return frame
 
@@ -270,10 +259,10 @@ def _minority_p(item: str, wave: int, trajectory: str) -> float:
 
 
 def _figure_value(figures, qid, option, wave):
-    from helpers.published import figure
+    from helpers.data.published import figure
 
-    row = figure(qid, option, wave, frame=figures)
-    return float(row["value"]), float(row["value_low"]), float(row["value_high"])
+    found = figure(qid, option, wave, frame=figures)
+    return found.value, found.value_low, found.value_high
 
 
 def _published_size(figures, wave) -> int:
@@ -400,7 +389,7 @@ def _wave(w, n, rng, cb, figures, share, trajectory, solved, calib_log, include_
 
     def planted(cal, base_n):
         v, lo, hi = _figure_value(figures, cal.question_id, cal.option, cal.wave)
-        return target_count(v, lo, hi, base_n)
+        return implied_counts(v, lo, hi, base_n).nearest
 
     def binary(item):
         out = np.zeros(n, dtype=np.int8)

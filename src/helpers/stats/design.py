@@ -27,7 +27,7 @@ def survey_weights(frame, weighting: str, *, wave: str = "wave", region: str = "
     """
     import pandas as pd
 
-    from helpers.weights import poststratify
+    from helpers.stats.weights import poststratify
 
     if weighting not in WEIGHTING_CHOICES:
         raise ValueError(f"weighting must be one of {WEIGHTING_CHOICES}, got {weighting!r}")

@@ -11,8 +11,8 @@ import csv
 import html
 from pathlib import Path
 
+from helpers.data.io import atomic_write_text
 from helpers.paths import OutputLayout
-from helpers.staging import atomic_write_text
 
 #: Cells that never appear on a reader page.
 READER_HIDDEN_TAGS = ("remove-cell", "injected-parameters", "parameters")

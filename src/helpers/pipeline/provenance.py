@@ -7,7 +7,7 @@ import platform
 import socket
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from helpers.paths import PROJECT_ROOT
 
@@ -29,13 +29,13 @@ def git_state() -> dict:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def data_manifest_record() -> list | None:
     """The data manifest (source, licence, access date and sha256 of every data file), if present."""
     try:
-        from helpers.datamanifest import load_data_manifest
+        from helpers.data.manifest import load_data_manifest
     except ImportError:
         return None
     return load_data_manifest()
@@ -61,6 +61,6 @@ def run_record(*, started: str, chapters: dict, shared, command: list[str], exit
 
 
 def write_run_record(path, record: dict) -> None:
-    from helpers.staging import atomic_write_text
+    from helpers.data.io import atomic_write_text
 
     atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

@@ -27,7 +27,7 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
     """
     import matplotlib.pyplot as plt
 
-    from helpers.style import palette
+    from helpers.report.style import palette
 
     rows = frame.reset_index(drop=True)
     groups = list(dict.fromkeys(rows[group])) if group else [None]
@@ -70,7 +70,7 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     """Estimates across waves, one line per series, each point with its interval (and n)."""
     import matplotlib.pyplot as plt
 
-    from helpers.style import palette
+    from helpers.report.style import palette
 
     names = list(dict.fromkeys(frame[series]))
     colours = dict(zip(names, palette(len(names))))
@@ -130,5 +130,42 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
     for verdict, colour in list(colours.items())[:2]:
         axes[0, 0].plot([], [], "o-", color=colour, label=verdict)
     axes[0, 0].legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def count_bars(frame, *, x: str, columns: dict[str, str]):
+    """One bar panel per column (``columns`` maps column -> panel title), each bar labelled with its count."""
+    import matplotlib.pyplot as plt
+
+    from helpers.report.style import palette
+
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.5 * len(columns), 3.6), squeeze=False)
+    labels = frame[x].astype(str)
+    for ax, (column, title), colour in zip(axes[0], columns.items(), palette(len(columns))):
+        ax.bar(labels, frame[column], color=colour)
+        ax.set_title(title, loc="left")
+        for label, value in zip(labels, frame[column]):
+            ax.annotate(f"{int(value):,}", (label, value), ha="center", va="bottom", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def stacked_shares(shares, *, totals=None, title: str = "", ylabel: str = "percent of respondents"):
+    """Stacked bars of shares (rows: bars, e.g. waves; columns: parts, e.g. regions), with n above each bar."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    labels = shares.index.astype(str)
+    bottom = [0.0] * len(shares)
+    for part in shares.columns:
+        values = [float(v) * 100 for v in shares[part]]
+        ax.bar(labels, values, bottom=bottom, label=part)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    for label, n in zip(labels, [] if totals is None else totals):
+        ax.annotate(f"n = {int(n):,}", (label, 100), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

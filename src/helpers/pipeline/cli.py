@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from helpers.execution import skip_slow_optional_imports
-from helpers.runner import DEFAULT_CELL_TIMEOUT, ExitCode, RunOptions
+from helpers.pipeline.execution import skip_slow_optional_imports
+from helpers.pipeline.runner import DEFAULT_CELL_TIMEOUT, ExitCode, RunOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,8 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 def _export(output_dir: str | None, chapters) -> int:
     import json
 
-    from helpers.export import export_chapters, write_index
     from helpers.paths import OutputLayout
+    from helpers.report.export import export_chapters, write_index
 
     layout = OutputLayout(output_dir)
     if not layout.run_record.exists():
@@ -65,9 +65,9 @@ def _export(output_dir: str | None, chapters) -> int:
 
 
 def _synth(args) -> int:
+    from helpers.data.microdata import write_microdata
+    from helpers.data.synthetic import DEFAULT_SCENARIO, generate
     from helpers.errors import ReportError
-    from helpers.microdata import write_microdata
-    from helpers.synthetic import DEFAULT_SCENARIO, generate
 
     try:
         frame = generate(args.scenario or DEFAULT_SCENARIO, args.seed, n_respondents=args.respondents,
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None, chapters=None) -> int:
     skip_slow_optional_imports()
     args = _parser().parse_args(argv)
     if args.command == "run":
-        from helpers.runner import run
+        from helpers.pipeline.runner import run
 
         options = RunOptions(
             selectors=args.chapters,
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None, chapters=None) -> int:
         )
         return int(run(options, ["python", "-m", "helpers", *argv]))
     if args.command == "list":
-        from helpers.runner import list_chapters
+        from helpers.pipeline.runner import list_chapters
 
         return int(list_chapters(chapters))
     if args.command == "export":

@@ -1,0 +1,103 @@
+"""Tests on published figures, done the same way in every chapter.
+
+A published share becomes a count out of its assumed base (:class:`helpers.data.published.PublishedFigure`);
+a verbal or rounded figure becomes a band of counts, and every test runs at both ends of every band
+(:func:`helpers.stats.bands.across_band`), so a claim can be judged at the end least favourable to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from helpers.data.published import PublishedFigure
+from helpers.stats.bands import Band, BandResult, across_band, nested_count_band
+from helpers.stats.proportions import (
+    compare_proportions,
+    frechet_overlap,
+    one_proportion_test,
+    paired_compare,
+    proportion_ci,
+)
+from helpers.stats.trends import trend_test
+
+
+def interval(figure: PublishedFigure, *, method: str = "wilson", level: float = 0.95) -> BandResult:
+    """The figure's interval, widened over its band (the band's two ends' intervals, joined)."""
+    return across_band(proportion_ci, count=figure.count_band, nobs=figure.base_n, method=method, level=level)
+
+
+def compare(later: PublishedFigure, earlier: PublishedFigure, *, method: str = "score") -> BandResult:
+    """later − earlier, at every combination of band ends (independent samples: different waves)."""
+    return across_band(compare_proportions, count1=later.count_band, nobs1=later.base_n,
+                       count2=earlier.count_band, nobs2=earlier.base_n, method=method)
+
+
+def share_against(figure: PublishedFigure, null: float, *, method: str = "exact") -> BandResult:
+    """The figure's share against a fixed value (e.g. 0.5 for "most"), at both ends of its band."""
+    return across_band(one_proportion_test, count=figure.count_band, nobs=figure.base_n, null=null, method=method)
+
+
+def figure_row(figure: PublishedFigure, label: str, *, method: str = "wilson", **extra) -> dict:
+    """One row for a chart or table: the published value, the interval over its band, and its n."""
+    band = interval(figure, method=method)
+    return {"label": label, "wave": figure.wave, "published": figure.value, "unit": figure.unit,
+            "estimate": figure.value / 100, "low": band.low, "high": band.high, "n": figure.base_n,
+            "count_low": figure.count_band.low, "count_high": figure.count_band.high,
+            "interval": f"{method}, widened over the band", "source_url": figure.source_url, **extra}
+
+
+def band_row(counts: Band, nobs: int, label: str, *, method: str = "wilson", **extra) -> dict:
+    """One row for a chart or table from a band of counts: its midpoint share and the interval over its ends."""
+    band = across_band(proportion_ci, count=counts, nobs=nobs, method=method)
+    return {"label": label, "estimate": (counts.low + counts.high) / 2 / nobs, "low": band.low, "high": band.high,
+            "n": nobs, "count_low": counts.low, "count_high": counts.high,
+            "interval": f"{method}, widened over the band", **extra}
+
+
+def paired(first: PublishedFigure, second: PublishedFigure) -> BandResult:
+    """first − second for two items answered by the same respondents, known only by their margins."""
+    if first.base_n != second.base_n:
+        raise ValueError(f"paired items need one base: {first.question_id} has {first.base_n}, "
+                         f"{second.question_id} {second.base_n}")
+    return paired_bands(first.count_band, second.count_band, first.base_n)
+
+
+def paired_bands(first: Band, second: Band, nobs: int) -> BandResult:
+    """Paired p1 − p2 from two count bands on one base, at every band end and both Frechet bounds.
+
+    Runs the exact McNemar test (and Newcombe's paired interval) at every end of both count
+    bands and, for each, at both Frechet bounds of the unpublished number who said yes to both.
+    """
+    results = []
+    for count1 in first.ends():
+        for count2 in second.ends():
+            results += across_band(paired_compare, count1=count1, count2=count2, nobs=nobs,
+                                   overlap=Band(*frechet_overlap(count1, count2, nobs))).results
+    return BandResult(results)
+
+
+def share_of_share(outer_complement: PublishedFigure, inner: PublishedFigure):
+    """Counts of all respondents implied by a share (``inner``) among those NOT in ``outer_complement``.
+
+    E.g. officers who meet cryptocurrencies commonly: "one fifth" (inner) of those who met them,
+    who are all but the "slightly more than two thirds" who never did (outer_complement). Every
+    end of both bands is used; the base is ``outer_complement.base_n``. Returns the band of
+    counts and a table with one row per combination of band ends.
+    """
+    import pandas as pd
+
+    n = outer_complement.base_n
+    outer = sorted({n - c for c in outer_complement.count_band.ends()})
+    rows = [{"outer_count": o, "inner_share": p / 100, "count": round(o * p / 100), "share_of_all": round(o * p / 100) / n}
+            for o in outer for p in (inner.value_low, inner.value_high)]
+    return nested_count_band(Band(min(outer), max(outer)), inner.value_low, inner.value_high), pd.DataFrame(rows)
+
+
+def trend(figures: list[PublishedFigure], scores) -> BandResult:
+    """Cochran–Armitage trend over waves, at every combination of the figures' band ends."""
+    nobs = [f.base_n for f in figures]
+    results = []
+    for counts in itertools.product(*(f.count_band.ends() for f in figures)):
+        call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
+        results.append((call, trend_test(**call)))
+    return BandResult(results)

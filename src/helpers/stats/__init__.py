@@ -1,0 +1,64 @@
+"""Statistics for the claims register: intervals, named tests, bands, weights and latent groups.
+
+Every function returns a small frozen result (:class:`Interval` or :class:`TestResult`) that
+carries what a claim needs: the estimate, its interval, the name of the test, the statistic,
+the p-value, the number of observations and the scale of the estimate. Proportions are on the
+0-1 scale; intervals are two-sided at ``level``; statsmodels is always called with ``method=``.
+
+=====================  =====================================================================
+module                 what it holds
+=====================  =====================================================================
+``results``            :class:`Interval`, :class:`TestResult`
+``checks``             input checks shared by the modules (each names the argument at fault)
+``proportions``        one proportion, two independent proportions, two paired answers
+``trends``             trend over waves, difference of differences, diverging series
+``rates``              Poisson rates
+``multiplicity``       adjusted p-values for a family of claims
+``bands``              verbal and rounded figures, implied counts, tests at every band end
+``respondents``        respondent-level rates by group and wave
+``weights``            post-stratification, raking, Kish n, weighted intervals
+``design``             the region weighting of the microdata chapters
+``groups``             latent class models of respondents
+=====================  =====================================================================
+
+The statistics layer imports nothing from the data, report or pipeline layers.
+"""
+
+from helpers.stats.bands import Band, BandResult, ImpliedCounts, across_band, implied_counts, nested_count_band
+from helpers.stats.multiplicity import adjust_pvalues
+from helpers.stats.proportions import (
+    compare_proportions,
+    diff_ci,
+    frechet_overlap,
+    one_proportion_test,
+    paired_compare,
+    proportion_ci,
+)
+from helpers.stats.rates import rate_ci
+from helpers.stats.respondents import item_rate_by_group_and_wave, respondent_gap_trend_test
+from helpers.stats.results import Interval, TestResult
+from helpers.stats.trends import diff_in_diff_ci, gap_trend_test, trend_test
+
+__all__ = [
+    "Interval",
+    "TestResult",
+    "Band",
+    "BandResult",
+    "ImpliedCounts",
+    "proportion_ci",
+    "diff_ci",
+    "compare_proportions",
+    "one_proportion_test",
+    "frechet_overlap",
+    "paired_compare",
+    "trend_test",
+    "diff_in_diff_ci",
+    "gap_trend_test",
+    "rate_ci",
+    "adjust_pvalues",
+    "across_band",
+    "implied_counts",
+    "nested_count_band",
+    "item_rate_by_group_and_wave",
+    "respondent_gap_trend_test",
+]
