@@ -420,3 +420,13 @@ def test_continuum_items_are_associated_through_one_trait_without_classes():
             assert params.set_index(["item", "wave"]).loc[(item, w), "marginal"] == pytest.approx(target)
     y18 = frame[frame["wave"] == 2018]
     assert (y18["tech_cryptocurrency"] <= y18["crypto_encountered"]).all()
+
+
+def test_continuum_difficulties_are_the_documented_ones():
+    params = continuum_parameters(waves=(2016,)).set_index("item")
+    documented = {"tech_encryption": 1.28, "tech_darknet": 1.71, "tech_cryptocurrency": 2.16, "tech_anonymisation": 1.43,
+                  "tech_p2p": -3.05, "tech_social_media": 0.70, "tech_messaging_apps": -0.37,
+                  "tech_self_produced": -4.03, "tech_usb_local_storage": -0.52}
+    for item, b in documented.items():
+        assert params.loc[item, "difficulty"] == pytest.approx(b, abs=0.005), item
+        assert params.loc[item, "discrimination"] == (1.5 if item in ADVANCED else 0.8), item
