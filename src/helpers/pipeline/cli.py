@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output-dir", metavar="DIR", help="the run's output folder (default: outputs/)")
 
     synth = commands.add_parser("synth", help="write synthetic microdata in the codebook's schema")
-    synth.add_argument("--scenario", default=None, help="widening, stable or single_group (default: widening)")
+    synth.add_argument("--scenario", default=None,
+                       help="widening, stable, single_group, drift, growing, narrowing or continuum (default: widening)")
+    synth.add_argument("--draws", choices=("exact", "random"), default="exact",
+                       help="exact quotas and published counts (default) or independent random draws")
+    synth.add_argument("--drift-logit", type=float, default=None,
+                       help="total logit shift of the advanced items 2016 -> 2019 in both groups (scenario drift: 0.8)")
     synth.add_argument("--seed", type=int, default=2018)
     synth.add_argument("--respondents", type=int, default=None,
                        help="total respondents (default: the published wave sizes)")
@@ -71,7 +76,8 @@ def _synth(args) -> int:
 
     try:
         frame = generate(args.scenario or DEFAULT_SCENARIO, args.seed, n_respondents=args.respondents,
-                         minority_share=args.minority_share, n_groups=args.groups)
+                         minority_share=args.minority_share, n_groups=args.groups, draws=args.draws,
+                         drift_logit=args.drift_logit)
         write_microdata(frame, args.out)
     except (ReportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
