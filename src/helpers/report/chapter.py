@@ -24,7 +24,9 @@ from helpers.data.io import atomic_write_text
 from helpers.paths import OutputLayout
 from helpers.report.claims import COLUMNS, Claim, verdict
 from helpers.report.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
+from helpers.report.evidence import compare
 from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, stamp
+from helpers.stats.bands import BandResult
 
 #: Digits kept in written numbers: enough for any reported precision, stable across runs.
 FLOAT_FORMAT = "%.10g"
@@ -149,17 +151,22 @@ class Chapter:
         """
         check_data_kind(data)
         notes = [note] if note else []
-        if hasattr(result, "worst"):  # a BandResult: both ends of a verbal or rounded figure were run
+        if isinstance(result, BandResult):  # both ends of a verbal or rounded figure were run
             band = result
-            result = band.worst
+            result = band.least_favourable(direction, null_value)
             notes.append(
                 f"run at both ends of the published band: p from {band.p_value_min:.3g} to {band.p_value_max:.3g}, "
-                f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}"
-                + ("" if band.stable(self.alpha) else "; the conclusion depends on where in the band the true figure lies")
+                f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}; judged at the end least "
+                "favourable to the claim"
+                + ("" if band.stable(self.alpha)
+                   else "; the conclusion depends on where in the band the true figure lies")
             )
             low, high = band.low, band.high
         else:
             low, high = result.low, result.high
+        if getattr(result, "alternative", "two-sided") != "two-sided":
+            raise ValueError(f"claim {claim_id!r}: the register judges two-sided p-values with the claim's direction; "
+                             f"pass a two-sided test, not alternative={result.alternative!r}")
         claim = Claim(
             claim_id=claim_id, chapter=self.slug, statement=statement, source=source, source_url=source_url,
             data=data, test=result.test, statistic=float(result.statistic), p_value=float(result.p_value),
@@ -174,6 +181,25 @@ class Chapter:
         claim.verdict = verdict(claim.p_value, claim.estimate, direction=direction, null_value=null_value,
                                 alpha=self.alpha)
         return self._add(claim)
+
+    def wave_claim(self, claim_id: str, *, statement: str, source: str, comparison, direction: str,
+                   note: str = "") -> Claim:
+        """A claim that a published figure changed between two waves, under the one comparability rule.
+
+        ``comparison`` comes from :func:`helpers.data.series.comparison`. The same question is
+        tested; a reworded question is tested and the note says so; a different construct is not
+        testable (the note says why, from ``data/published/series.csv``).
+        """
+        later, earlier = comparison.later.figure, comparison.earlier.figure
+        if not comparison.testable:
+            return self.untestable(
+                claim_id, statement=statement, source=source, source_url=later.source_url, data="published",
+                why=f"the two waves asked different things: {comparison.note}.",
+                would_need="the same question asked in both waves (or respondent-level answers coded alike).")
+        worded = f"{comparison.note}: tested as approximately comparable" if comparison.note else ""
+        return self.claim(claim_id, statement=statement, source=source, source_url=later.source_url, data="published",
+                          result=compare(later, earlier), direction=direction,
+                          note="; ".join(filter(None, [note, worded])))
 
     def untestable(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str,
                    why: str, would_need: str, estimate: float = math.nan, ci_low: float = math.nan,

@@ -7,8 +7,19 @@ The verdict rule (stated once, here, and shown in the register chapter):
   the side of the null value the claim asserts (``direction``);
 * ``not supported`` otherwise.
 
+The sidedness rule: every test is two-sided, and the claim's direction is judged by the sign of
+the estimate. A directional claim is therefore supported at level ``alpha`` exactly when a
+one-sided test in the claimed direction would reject at ``alpha / 2``. No test is run one-sided
+(:meth:`helpers.report.chapter.Chapter.claim` refuses a one-sided result).
+
 Where a figure is a verbal phrase or rounded, the test is run at both ends of its band and the
-claim records the end least favourable to it (the largest p-value), with the range in the note.
+claim records the end least favourable to it: the end with the largest p-value *in the claimed
+direction* (:meth:`helpers.stats.bands.BandResult.least_favourable`), so an end on the wrong
+side of the null is always the one judged. The range over the ends is in the note.
+
+Cross-wave claims follow one comparability rule (:func:`helpers.data.series.comparison`): the
+same question is tested; a reworded question is tested and its note says so; a different
+construct is not testable.
 """
 
 from __future__ import annotations
@@ -16,8 +27,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from helpers.stats.bands import DIRECTIONS
+
 VERDICTS = ("supported", "not supported", "not testable")
-DIRECTIONS = ("greater", "less", "different")
 
 #: Column order of claims.csv.
 COLUMNS = (
@@ -65,8 +77,9 @@ class Claim:
         stage = "" if self.verdict == "not testable" else " (before adjustment across the register)"
         text = f"**{self.claim_id}** — *{self.verdict}*{stage} · data: {self.data}"
         if self.testable:
-            text += (f"  \n{self.test}: estimate {number(self.estimate)} [{number(self.ci_low)}, {number(self.ci_high)}]"
-                     f" ({self.scale}), statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {number(self.n)}")
+            interval = f"[{number(self.ci_low)}, {number(self.ci_high)}]"
+            text += (f"  \n{self.test}: estimate {number(self.estimate)} {interval} ({self.scale}), "
+                     f"statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {number(self.n)}")
         if self.note:
             text += f"  \n<small>{self.note}</small>"
         return text

@@ -101,3 +101,18 @@ def trend(figures: list[PublishedFigure], scores) -> BandResult:
         call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
         results.append((call, trend_test(**call)))
     return BandResult(results)
+
+
+def wave_test_rows(comparisons: dict, *, alpha: float) -> list[dict]:
+    """One row per testable cross-wave comparison (later − earlier) with its range over the band ends."""
+    rows = []
+    for name, comparison in comparisons.items():
+        if not comparison.testable:
+            continue
+        band = compare(comparison.later.figure, comparison.earlier.figure)
+        rows.append({"comparison": name, "waves": f"{comparison.later.wave} - {comparison.earlier.wave}",
+                     "comparability": comparison.grade, "test": band.least_favourable().test,
+                     "difference_low_end": band.estimate_min, "difference_high_end": band.estimate_max,
+                     "ci_low": band.low, "ci_high": band.high, "p_min": band.p_value_min, "p_max": band.p_value_max,
+                     "same_conclusion_across_band": band.stable(alpha)})
+    return rows

@@ -26,6 +26,9 @@ from typing import Any
 from helpers.errors import InputDataError, StatisticsInputError
 from helpers.stats.checks import as_int, check_level
 
+#: The directions a claim can assert, relative to its null value (see helpers.report.claims).
+DIRECTIONS = ("greater", "less", "different")
+
 #: The one mapping of verbal figures to (point value, low, high); data/README.md has the
 #: reasoning. Point value = the nominal fraction for two-sided phrases ("one fifth" = 20),
 #: the band midpoint for one-sided phrases ("more than half" = 55). Analyses use the band.
@@ -163,8 +166,8 @@ class BandResult:
     """Results of one function at every combination of band ends.
 
     ``results`` lists (kwargs, result) pairs. ``p_value_min``/``p_value_max`` and
-    ``worst`` (the result with the largest p-value, for a conservative claim) are
-    None when the results carry no p-value (intervals).
+    :meth:`least_favourable` (the end a claim is judged at) are None when the results carry
+    no p-value (intervals).
     """
 
     results: list
@@ -201,14 +204,31 @@ class BandResult:
         """The largest upper limit over the band ends."""
         return max(self._values("high"))
 
-    @property
-    def worst(self):
-        """The result with the largest p-value (None for results without p-values)."""
-        scored = [(r, _maybe(r, "p_value")) for _, r in self.results]
-        scored = [(r, p) for r, p in scored if p is not None and not math.isnan(p)]
+    def least_favourable(self, direction: str = "different", null_value: float = 0.0):
+        """The result at the band end least favourable to a claim in ``direction`` (None without p-values).
+
+        Ends are ranked by their p-value *in the claimed direction*: p/2 when the estimate lies on
+        the claimed side of ``null_value``, 1 - p/2 when it does not (p two-sided). So an end on the
+        wrong side is always chosen over one on the claimed side, and the largest two-sided p is
+        chosen only among ends on the same side (or for ``"different"``). The largest two-sided p
+        alone can pick the favourable end when a band spans the null.
+        """
+        if direction not in DIRECTIONS:
+            raise StatisticsInputError(f"direction={direction!r} must be one of {DIRECTIONS}")
+        scored = [(r, _maybe(r, "p_value"), _maybe(r, "estimate")) for _, r in self.results]
+        scored = [(r, p, e) for r, p, e in scored if p is not None and not math.isnan(p)]
         if not scored:
             return None
-        return max(scored, key=lambda rp: rp[1])[0]
+
+        def p_in_direction(p: float, estimate: float | None) -> float:
+            if direction == "different":
+                return p
+            if estimate is None:
+                return 1.0
+            on_side = estimate > null_value if direction == "greater" else estimate < null_value
+            return p / 2 if on_side else 1 - p / 2
+
+        return max(scored, key=lambda rpe: p_in_direction(rpe[1], rpe[2]))[0]
 
     def stable(self, alpha: float = 0.05) -> bool:
         """True when every band end gives a p-value on the same side of ``alpha``."""
@@ -235,6 +255,6 @@ def across_band(fn: Callable[..., Any], **kwargs) -> BandResult:
     results = []
     for combo in itertools.product(*grids):
         call = dict(kwargs)
-        call.update(zip(names, combo))
+        call.update(zip(names, combo, strict=True))
         results.append((call, fn(**call)))
     return BandResult(results)

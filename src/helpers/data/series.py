@@ -1,0 +1,120 @@
+"""Series that run across waves, and the one comparability rule for comparing their waves.
+
+``data/published/series.csv`` names, for each series and wave, the published figure that carries
+it (``question_id``, ``option``) and how that wave's question compares with the series'
+reference wording (``comparability``):
+
+* ``same question``: asked alike (wording differences of the option label only);
+* ``reworded``: the same construct asked in other words; tested, and the claim's note says so;
+* ``different construct``: something else was asked; a comparison with it is not testable.
+
+Two waves compare at the worse of their two grades. Chapters read series through
+:func:`series_points` and :func:`comparison`, so a wave added to the data files enters them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers import paths
+from helpers.data.published import PublishedFigure, figure, load_figures
+from helpers.errors import InputDataError
+
+COLUMNS = ("series", "wave", "question_id", "option", "comparability", "notes")
+#: Grades, from the most to the least comparable.
+GRADES = ("same question", "reworded", "different construct")
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    series: str
+    wave: int
+    figure: PublishedFigure
+    comparability: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two waves of one series, with the grade of their comparability and what it rests on."""
+
+    series: str
+    later: SeriesPoint
+    earlier: SeriesPoint
+
+    @property
+    def grade(self) -> str:
+        return max(self.later.comparability, self.earlier.comparability, key=GRADES.index)
+
+    @property
+    def testable(self) -> bool:
+        return self.grade != "different construct"
+
+    @property
+    def note(self) -> str:
+        """What the grade rests on, in words (empty when both waves asked the same question)."""
+        if self.grade == "same question":
+            return ""
+        reasons = [f"{p.wave}: {p.notes}" for p in (self.earlier, self.later) if p.comparability == self.grade]
+        return f"{self.grade} ({'; '.join(reasons)})"
+
+
+def load_series(path: str | Path | None = None):
+    """The series table, validated against the published figures (errors name file, line, column)."""
+    import pandas as pd
+
+    from helpers.data.io import read_csv_strings
+
+    path = Path(path) if path else paths.SERIES_TABLE
+    raw = read_csv_strings(path, expected_columns=COLUMNS, what="series table")
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    figures = load_figures()
+    known = set(zip(figures["question_id"], figures["option"], figures["wave"].astype(int), strict=True))
+    problems, seen = [], {}
+    waves = pd.to_numeric(raw["wave"], errors="coerce")
+    for line, row in raw.iterrows():
+        where = f"line {line}"
+        if pd.isna(waves[line]) or waves[line] != int(waves[line]):
+            problems.append(f"{where}, column 'wave': {row['wave']!r} is not a wave (a year)")
+            continue
+        wave = int(waves[line])
+        if row["comparability"] not in GRADES:
+            problems.append(f"{where}, column 'comparability': {row['comparability']!r} is not one of {GRADES}")
+        key = (row["series"], wave)
+        if key in seen:
+            problems.append(f"{where}, columns 'series' and 'wave': ({row['series']!r}, {wave}) "
+                            f"repeats line {seen[key]}")
+        seen[key] = line
+        if (row["question_id"], row["option"], wave) not in known:
+            problems.append(f"{where}, columns 'question_id' and 'option': no published figure "
+                            f"({row['question_id']!r}, {row['option']!r}, wave {wave}) in figures.csv")
+        elif figure(row["question_id"], row["option"], wave, frame=figures).base_n is None:
+            problems.append(f"{where}: the figure ({row['question_id']!r}, {row['option']!r}, wave {wave}) "
+                            "has no base_n, so it cannot enter a series")
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        raise InputDataError(f"{path.name}: {len(problems)} problem(s) in the series table:\n  {shown}")
+    return raw.assign(wave=waves.astype(int))
+
+
+def series_points(name: str, *, table=None) -> list[SeriesPoint]:
+    """Every wave of a series, in wave order."""
+    table = load_series() if table is None else table
+    rows = table[table["series"] == name].sort_values("wave")
+    if rows.empty:
+        known = ", ".join(sorted(table["series"].unique()))
+        raise InputDataError(f"no series {name!r} in series.csv; the series are: {known}")
+    return [SeriesPoint(name, int(r.wave), figure(r.question_id, r.option, int(r.wave)), r.comparability, r.notes)
+            for r in rows.itertuples()]
+
+
+def comparison(name: str, later: int, earlier: int, *, table=None) -> Comparison:
+    """Two waves of a series, graded by the comparability rule."""
+    points = {p.wave: p for p in series_points(name, table=table)}
+    for wave in (later, earlier):
+        if wave not in points:
+            raise InputDataError(f"series {name!r} has no wave {wave}; its waves are {sorted(points)}")
+    return Comparison(name, points[later], points[earlier])
