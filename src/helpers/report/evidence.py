@@ -88,7 +88,8 @@ def share_of_share(outer_complement: PublishedFigure, inner: PublishedFigure):
 
     n = outer_complement.base_n
     outer = sorted({n - c for c in outer_complement.count_band.ends()})
-    rows = [{"outer_count": o, "inner_share": p / 100, "count": round(o * p / 100), "share_of_all": round(o * p / 100) / n}
+    rows = [{"outer_count": o, "inner_share": p / 100, "count": round(o * p / 100),
+             "share_of_all": round(o * p / 100) / n}
             for o in outer for p in (inner.value_low, inner.value_high)]
     return nested_count_band(Band(min(outer), max(outer)), inner.value_low, inner.value_high), pd.DataFrame(rows)
 
