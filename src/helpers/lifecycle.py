@@ -46,6 +46,9 @@ ENV_PAUSE = "HELPERS_TEST_PAUSE"
 RUNTIME_PREFIX = "helpers-run-"
 PR_SET_PDEATHSIG = 1
 
+#: Without /proc (macOS), liveness falls back to the pid alone and nothing is reaped by environment.
+HAVE_PROC = os.path.exists("/proc/self/stat")
+
 _TOKEN = re.compile(r"^(\d+)-(\d+)-([0-9a-f]+)$")
 _LEGACY = re.compile(r"^(\d+)-[A-Za-z0-9_]+$")  # helpers-run-<pid>-<mkdtemp suffix>, before tokens
 
@@ -79,6 +82,14 @@ def new_token() -> str:
 def run_alive(token: str) -> bool:
     """Whether the runner of the run ``token`` is still running (same pid, same start time)."""
     match = _TOKEN.match(token)
+    if match and not HAVE_PROC:
+        try:
+            os.kill(int(match[1]), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
     if match:
         return process_start(int(match[1])) == int(match[2])
     legacy = _LEGACY.match(token)
@@ -233,6 +244,8 @@ def leftovers(tokens: set[str] | None = None) -> dict[int, str]:
     A process belongs to a run if its environment carries the run's token, or if the run's pid
     file names it with its start time (so a reused pid never counts).
     """
+    if not HAVE_PROC:
+        return {}
     protected = _protected()
     found: dict[int, str] = {}
     for entry in os.listdir("/proc"):
