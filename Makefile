@@ -41,7 +41,7 @@ list: $(STAMP) ## each chapter with its parameters
 	$(PY) -m helpers list
 
 clean: ## remove generated outputs
-	rm -rf outputs outputs-failed .outputs.staging .outputs.previous .outputs.lock
+	rm -rf outputs outputs-failed .outputs.staging* .outputs.previous .outputs.lock
 
 distclean: clean ## also remove the environment
 	rm -rf $(VENV) src/*.egg-info

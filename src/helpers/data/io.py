@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from helpers import lifecycle
 from helpers.errors import InputDataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,6 +102,7 @@ def read_csv_strings(path: str | Path, *, expected_columns, what: str = "file") 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so readers see the old or the new content, never half of it."""
+    lifecycle.ensure_run_alive()  # a straggler of a killed run dies here rather than write
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -104,7 +104,9 @@ def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, c
 
 def claims_hash(claims_dir: Path, exclude: str) -> str:
     """Hash of every chapter's claims file but the register's own."""
-    files = {k: v for k, v in tree_hashes(claims_dir, "*.csv").items() if Path(k).stem != exclude} if claims_dir.exists() else {}
+    if not claims_dir.exists():
+        return _sha256_text(json.dumps({}, sort_keys=True))
+    files = {k: v for k, v in tree_hashes(claims_dir, "*.csv").items() if Path(k).stem != exclude}
     return _sha256_text(json.dumps(files, sort_keys=True))
 
 

@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers import lifecycle
+
 #: Exceptions that, raised inside a chapter, mean the user's input is at fault (exit code 2).
 INPUT_ERROR_NAMES = {"InputDataError", "MicrodataError", "ParameterError"}
 
@@ -71,10 +73,13 @@ def _kernel_manager_class(runtime_dir: str, log_path: Path):
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["stdout"] = kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed by the OS with the process
+            kw["preexec_fn"] = lifecycle.die_with_parent_preexec()  # SIGKILL when this process dies
             await super()._async_launch_kernel(kernel_cmd, **kw)
             process = getattr(self.provisioner, "process", None)
             if process is not None:
                 _STARTED_KERNELS.add(process.pid)
+                lifecycle.record_process(process.pid, "kernel")
+            lifecycle.pause_point("kernel-launched")
 
     return ReportKernelManager
 
@@ -120,6 +125,7 @@ def _is_startup_failure(exc: BaseException) -> bool:
 
 def execute_chapter(task: ChapterTask) -> ChapterOutcome:
     """Execute one chapter; retry once if its kernel fails to start."""
+    lifecycle.ensure_run_alive()  # a queued task of a killed run never starts
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -205,15 +211,14 @@ def skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def worker_init() -> None:
-    """Set up a pool worker: fast imports, die with the runner, shut kernels down on SIGTERM."""
-    skip_slow_optional_imports()
-    try:  # Linux: if the runner is killed, this worker gets SIGTERM rather than living on
-        import ctypes
+def worker_init(runner_pid: int | None = None) -> None:
+    """Set up a pool worker: die with the runner (SIGKILL, however it dies), fast imports.
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    Kernels shut down on SIGTERM.
+    """
+    lifecycle.die_with_parent(runner_pid)
+    lifecycle.record_process(os.getpid(), "worker")
+    skip_slow_optional_imports()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides what an interrupt does
     signal.signal(signal.SIGTERM, _exit_cleanly)
 

@@ -12,13 +12,11 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
-import glob
 import multiprocessing
 import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
+from helpers import lifecycle
 from helpers.chapters import CHAPTERS, ChapterSpec, resolve_chapters
 from helpers.errors import InputDataError, ParameterError, ReportError
 from helpers.paths import OutputLayout
@@ -96,7 +95,8 @@ def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
     declared = {}
     for spec in chapters:
         before = previous.get(spec.slug, {})
-        if before.get("declared") is not None and before.get("components", {}).get("code") == cache.code_hash(spec.notebook):
+        same_code = before.get("components", {}).get("code") == cache.code_hash(spec.notebook)
+        if before.get("declared") is not None and same_code:
             declared[spec.slug] = {d["name"]: ParameterSpec(**d) for d in before["declared"]}
         else:
             declared[spec.slug] = notebook_parameters(spec.notebook)
@@ -121,18 +121,6 @@ def preflight(resolved: dict) -> None:
             checked.add(key)
 
 
-def _sweep_stale_runtime_dirs() -> None:
-    """Remove private kernel folders left by runs that were killed (their process is gone)."""
-    for folder in glob.glob(os.path.join(tempfile.gettempdir(), "helpers-run-*")):
-        try:
-            pid = int(Path(folder).name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
-
-
 def _execute(tasks: list[ChapterTask], jobs: int):
     """Run tasks, in a process pool when jobs > 1; yields outcomes as they finish."""
     if jobs <= 1 or len(tasks) <= 1:
@@ -141,9 +129,13 @@ def _execute(tasks: list[ChapterTask], jobs: int):
             yield execute_chapter(task)
         return
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context, initializer=worker_init)
+    # Workers are spawned here, from the main thread, which lives as long as the runner: their
+    # parent-death signal (set in worker_init) fires when the runner dies, not before.
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context, initializer=worker_init,
+                               initargs=(os.getpid(),))
     try:
         futures = {pool.submit(execute_chapter, task): task for task in tasks}
+        lifecycle.record_resource_tracker()
         for future in as_completed(futures):
             try:
                 yield future.result()
@@ -213,10 +205,12 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         say(f"error: {exc}")
         return ExitCode.BAD_INPUT
 
-    transaction = OutputTransaction(layout_final.root)
+    token = lifecycle.new_token()
+    transaction = OutputTransaction(layout_final.root, run_token=token)
     shared = cache.SharedInputs()
     try:
         with transaction:
+            lifecycle.sweep_dead_runs()  # what killed runs left: processes first, then their folders
             previous_run = previous_records(layout_final)  # again, now that no other run can change it
             register = [c for c in chapters if c.gathers_claims]
             ordinary = [c for c in chapters if not c.gathers_claims]
@@ -248,14 +242,10 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
                 return ExitCode.OK
 
             preflight(resolved)
-            _sweep_stale_runtime_dirs()
-            runtime_dir = tempfile.mkdtemp(prefix=f"helpers-run-{os.getpid()}-")
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
-            try:
+            with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
-                                  runtime_dir, started_at, clock, argv or [])
-            finally:
-                shutil.rmtree(runtime_dir, ignore_errors=True)
+                                  str(this_run.runtime_dir), started_at, clock, argv or [])
     except OutputBusyError as exc:
         say(f"error: {exc}")
         return ExitCode.BUSY

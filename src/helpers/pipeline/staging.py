@@ -2,10 +2,12 @@
 
 Protocol (all folders are siblings of the output folder, so renames stay on one filesystem):
 ``.NAME.lock`` is held with ``flock`` for the whole run (the kernel releases it if the runner
-is killed); ``.NAME.staging`` receives the run; on success the live folder is renamed to
-``.NAME.previous``, staging to ``NAME``, and the previous folder is deleted. A run killed
-between the two renames leaves ``.NAME.previous`` and no ``NAME``: the next run restores it
-before doing anything else. A failed run's folder is kept as ``NAME-failed`` for inspection.
+is killed); ``.NAME.staging-<run token>`` receives the run (a name no other run uses, see
+``helpers.lifecycle``); on success the live folder is renamed to ``.NAME.previous``, staging to
+``NAME``, and the previous folder is deleted. A run killed between the two renames leaves
+``.NAME.previous`` and no ``NAME``: the next run restores it before doing anything else. A killed
+run's staging folder is removed by the next run only once no process of the killed run is left.
+A failed run's folder is kept as ``NAME-failed`` for inspection.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
+from helpers import lifecycle
 from helpers.errors import ReportError
 
 
@@ -23,11 +26,13 @@ class OutputBusyError(ReportError):
 
 
 class OutputTransaction:
-    def __init__(self, final: Path):
+    def __init__(self, final: Path, run_token: str | None = None):
         self.final = Path(final).resolve()
         parent, name = self.final.parent, self.final.name
+        self.run_token = run_token or lifecycle.new_token()
         self.lock_path = parent / f".{name}.lock"
-        self.staging = parent / f".{name}.staging"
+        self._staging_prefix = f".{name}.staging"
+        self.staging = parent / f"{self._staging_prefix}-{self.run_token}"
         self.previous = parent / f".{name}.previous"
         self.failed = parent / f"{name}-failed"
         self._lock_file = None
@@ -68,8 +73,13 @@ class OutputTransaction:
                 shutil.rmtree(self.previous)
             else:
                 os.rename(self.previous, self.final)
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
+        for stale in self.final.parent.glob(f"{self._staging_prefix}*"):
+            if stale == self.staging:
+                continue
+            token = stale.name[len(self._staging_prefix) + 1:]
+            if lifecycle.reap({token}):  # a process of that run is somehow still alive: leave its folder
+                continue
+            shutil.rmtree(stale)
 
     def begin(self) -> Path:
         """A staging folder holding a copy of the live outputs, for chapters that need not re-run."""
@@ -80,8 +90,10 @@ class OutputTransaction:
         return self.staging
 
     def commit(self) -> None:
+        lifecycle.pause_point("before-swap")
         if self.final.exists():
             os.rename(self.final, self.previous)
+            lifecycle.pause_point("mid-swap")
         os.rename(self.staging, self.final)
         if self.previous.exists():
             shutil.rmtree(self.previous)
