@@ -68,8 +68,8 @@ def test_stale_reasons_name_what_changed(tmp_path):
     assert cache.stale_reasons(components, {"status": "failed"}) == ["its last run did not succeed"]
     user_file = tmp_path / "mine.csv"
     user_file.write_text("a")
-    with_file = cache.chapter_components(nb, {"microdata": str(user_file)}, shared)
+    with_file = cache.chapter_components(nb, {"microdata": str(user_file)}, shared, inputs=[user_file])
     user_file.write_text("b")
-    assert cache.stale_reasons(cache.chapter_components(nb, {"microdata": str(user_file)}, shared),
+    assert cache.stale_reasons(cache.chapter_components(nb, {"microdata": str(user_file)}, shared, inputs=[user_file]),
                                {"status": "ok", "components": with_file}) == ["an input data file changed"]
     json.dumps(components)  # recorded in run.json as it is

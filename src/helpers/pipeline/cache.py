@@ -82,13 +82,16 @@ class SharedInputs:
         return {str(Path("data") / k): v for k, v in self.data_files.items()}
 
 
-def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, claims_hash: str | None = None) -> dict:
-    """The hashes a chapter's outputs depend on, one per kind of dependency."""
+def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, claims_hash: str | None = None,
+                       *, inputs=()) -> dict:
+    """The hashes a chapter's outputs depend on, one per kind of dependency.
+
+    ``inputs``: the input files its parameters name (declared as input-file types), hashed with the data.
+    """
     keyed = {k: v for k, v in parameters.items() if k != "output_dir"}
     data = dict(shared.data_files)
-    microdata = keyed.get("microdata")
-    if microdata and microdata != "synthetic":
-        data[str(microdata)] = sha256_file(Path(microdata))
+    for path in inputs:
+        data[str(path)] = sha256_file(Path(path))
     components = {
         "code": code_hash(notebook),
         "parameters": _sha256_text(json.dumps(keyed, sort_keys=True, default=str)),

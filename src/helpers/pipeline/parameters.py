@@ -19,7 +19,16 @@ from helpers.errors import ParameterError
 #: Parameters the runner sets itself; users choose them through runner options.
 RUNNER_OWNED = {"output_dir": "--output-dir"}
 
-SUPPORTED_TYPES = ("int", "float", "bool", "str", "list", "list[int]", "list[str]")
+#: Declared types that make a parameter an input file: the runner validates the file before any
+#: kernel starts, hashes it into the chapter's cache key and records its sha256 in run.json.
+#: Declared in a parameters cell as a string annotation: ``microdata: "microdata_file" = "synthetic"``.
+INPUT_FILE_TYPES = {
+    "microdata_file": "respondent-level data: 'synthetic', or a path to a CSV, xlsx or sav export",
+}
+#: The value of an input-file parameter that names no file (data made in memory).
+NO_FILE = "synthetic"
+
+SUPPORTED_TYPES = ("int", "float", "bool", "str", "list", "list[int]", "list[str]", *INPUT_FILE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,22 @@ class ParameterSpec:
     type_name: str
     default: Any
     help: str
+
+    @property
+    def is_input_file(self) -> bool:
+        return self.type_name in INPUT_FILE_TYPES
+
+
+def input_files(declared: dict[str, dict[str, ParameterSpec]], resolved: dict[str, dict[str, Any]]
+                ) -> dict[str, str]:
+    """Every input file the resolved parameters name: path -> its declared type, in chapter order."""
+    files = {}
+    for chapter, specs in declared.items():
+        for name, spec in specs.items():
+            value = resolved[chapter].get(name)
+            if spec.is_input_file and value != NO_FILE:
+                files.setdefault(str(value), spec.type_name)
+    return files
 
 
 def notebook_parameters(notebook: Path) -> dict[str, ParameterSpec]:
@@ -81,6 +106,10 @@ def coerce(value: Any, type_name: str, *, name: str, chapter: str) -> Any:
         )
 
     raw = value
+    if type_name in INPUT_FILE_TYPES:
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail(f"{INPUT_FILE_TYPES[type_name]}")
+        return raw if raw == NO_FILE else str(Path(raw).expanduser().resolve())
     if isinstance(value, str) and type_name != "str":
         value = _parse_text(value)
     if type_name == "str":
@@ -123,8 +152,6 @@ def check_domain(name: str, value: Any, *, chapter: str) -> None:
         raise ParameterError(f"{where} must be at least 1, got {value!r}")
     if name == "weighting" and value not in ("none", "region"):
         raise ParameterError(f"{where} must be 'none' or 'region', got {value!r}")
-    if name == "microdata" and value != "synthetic" and not Path(value).is_file():
-        raise ParameterError(f"{where}: {value!r} is neither 'synthetic' nor an existing file")
     if name == "waves" and not value:
         raise ParameterError(f"{where} must name at least one wave")
 
@@ -168,8 +195,9 @@ def resolve_parameters(
         for name, spec in specs.items():
             value = given[name] if name in given else spec.default
             value = coerce(value, spec.type_name, name=name, chapter=chapter)
-            if name == "microdata" and value != "synthetic":
-                value = str(Path(value).expanduser().resolve())
+            if spec.is_input_file and value != NO_FILE and not Path(value).is_file():
+                raise ParameterError(f"chapter {chapter}: parameter {name!r}: {value!r} is neither "
+                                     f"{NO_FILE!r} nor an existing file")
             if name not in RUNNER_OWNED:
                 check_domain(name, value, chapter=chapter)
             values[name] = value

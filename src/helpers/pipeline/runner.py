@@ -30,7 +30,7 @@ from helpers.errors import InputDataError, ParameterError, ReportError
 from helpers.paths import OutputLayout
 from helpers.pipeline import cache
 from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
-from helpers.pipeline.parameters import notebook_parameters, resolve_parameters
+from helpers.pipeline.parameters import input_files, notebook_parameters, resolve_parameters
 from helpers.pipeline.staging import OutputBusyError, OutputTransaction
 
 DEFAULT_CELL_TIMEOUT = 900.0  # seconds; the slowest cell (latent classes with a bootstrap) takes well under a minute
@@ -103,22 +103,28 @@ def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
     return declared
 
 
-def preflight(resolved: dict) -> None:
-    """Validate every input file before any kernel starts, so bad input never reaches outputs/."""
+def _inputs(declared: dict, resolved: dict, slug: str) -> list[str]:
+    """The input files one chapter's parameters name."""
+    return list(input_files({slug: declared[slug]}, {slug: resolved[slug]}))
+
+
+def preflight(files: dict[str, str]) -> None:
+    """Validate every input file before any kernel starts, so bad input never reaches outputs/.
+
+    ``files`` maps each path to its declared type (:func:`helpers.pipeline.parameters.input_files`).
+    """
     from helpers.data.codebook import load_codebook
     from helpers.data.microdata import read_microdata
     from helpers.data.published import load_figures, load_waves
+    from helpers.data.series import load_series
 
     load_codebook()
     load_figures()
     load_waves()
-    checked = set()
-    for params in resolved.values():
-        path = params.get("microdata", "synthetic")
-        key = (path, tuple(params.get("waves") or ()))
-        if path != "synthetic" and key not in checked:
-            read_microdata(path, waves=params.get("waves") or None)
-            checked.add(key)
+    load_series()
+    readers = {"microdata_file": read_microdata}
+    for path, type_name in files.items():
+        readers[type_name](path)
 
 
 def _execute(tasks: list[ChapterTask], jobs: int):
@@ -216,14 +222,16 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
             ordinary = [c for c in chapters if not c.gathers_claims]
             plan = {}
             for spec in ordinary:
-                components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared)
+                components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared,
+                                                      inputs=_inputs(declared, resolved, spec.slug))
                 reasons = ["--force"] if options.force else cache.stale_reasons(components, previous_run.get(spec.slug))
                 if not reasons and not layout_final.notebook(spec.slug).exists():
                     reasons = ["its executed notebook is missing"]
                 plan[spec.slug] = (components, reasons)
             for spec in register:
                 claims = cache.claims_hash(layout_final.claims_dir, spec.slug)
-                components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared, claims)
+                components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared, claims,
+                                                      inputs=_inputs(declared, resolved, spec.slug))
                 reasons = ["--force"] if options.force else cache.stale_reasons(components, previous_run.get(spec.slug))
                 if any(plan[s.slug][1] for s in ordinary):
                     reasons = reasons or ["it re-runs if any claim changes (decided after the other chapters)"]
@@ -241,7 +249,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
                     f"({time.perf_counter() - clock:.1f} s). Use --force to rebuild.")
                 return ExitCode.OK
 
-            preflight(resolved)
+            preflight(input_files(declared, resolved))
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
@@ -327,7 +335,8 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
 
         for spec in register:
             components = cache.chapter_components(
-                spec.notebook, resolved[spec.slug], shared, cache.claims_hash(layout.claims_dir, spec.slug))
+                spec.notebook, resolved[spec.slug], shared, cache.claims_hash(layout.claims_dir, spec.slug),
+                inputs=_inputs(declared, resolved, spec.slug))
             reasons = ["--force"] if options.force else cache.stale_reasons(
                 components, previous_run.get(spec.slug))
             if failures:
@@ -347,8 +356,7 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
         if failures:
             first = min(failures, key=lambda o: [c.slug for c in chapters].index(o.slug))
             exit_code = FAILURE_EXIT[first.kind]
-        microdata = {p["microdata"]: cache.sha256_file(Path(p["microdata"]))
-                     for p in resolved.values() if p.get("microdata", "synthetic") != "synthetic"}
+        microdata = {path: cache.sha256_file(Path(path)) for path in input_files(declared, resolved)}
         chapter_records = _merge_previous(previous_run, records, options.chapters)
         if options.export and not failures:
             from helpers.report.export import export_chapters, write_index
