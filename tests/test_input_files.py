@@ -8,18 +8,19 @@ from conftest import chapter_specs, run_driver, write_notebook
 
 from helpers.pipeline.parameters import ParameterSpec, input_files, resolve_parameters
 
-PARAMETERS = ('alpha: float = 0.05  # significance level\n'
-              'answers: "microdata_file" = "synthetic"  # respondent-level data\n'
+PARAMETERS = ('from helpers.data import MicrodataFile\n\n'
+              'alpha: float = 0.05  # significance level\n'
+              'answers: MicrodataFile = "synthetic"  # respondent-level data\n'
               'output_dir: str = ""  # where outputs go')
 
 
 def test_input_files_come_from_the_declared_type(tmp_path):
     export = tmp_path / "export.csv"
     export.write_text("x\n")
-    declared = {"a": {"answers": ParameterSpec("answers", "microdata_file", "synthetic", ""),
+    declared = {"a": {"answers": ParameterSpec("answers", "MicrodataFile", "synthetic", ""),
                       "label": ParameterSpec("label", "str", str(export), "")}}
     resolved = resolve_parameters(declared, {"answers": str(export)})
-    assert input_files(declared, resolved) == {str(export.resolve()): "microdata_file"}
+    assert input_files(declared, resolved) == {str(export.resolve()): "MicrodataFile"}
     assert input_files(declared, resolve_parameters(declared, {})) == {}
 
 

@@ -21,9 +21,10 @@ RUNNER_OWNED = {"output_dir": "--output-dir"}
 
 #: Declared types that make a parameter an input file: the runner validates the file before any
 #: kernel starts, hashes it into the chapter's cache key and records its sha256 in run.json.
-#: Declared in a parameters cell as a string annotation: ``microdata: "microdata_file" = "synthetic"``.
+#: Declared in a parameters cell with the type itself: ``from helpers.data import MicrodataFile``, then
+#: ``microdata: MicrodataFile = "synthetic"  # help``.
 INPUT_FILE_TYPES = {
-    "microdata_file": "respondent-level data: 'synthetic', or a path to a CSV, xlsx or sav export",
+    "MicrodataFile": "respondent-level data: 'synthetic', or a path to a CSV, xlsx or sav export",
 }
 #: The value of an input-file parameter that names no file (data made in memory).
 NO_FILE = "synthetic"

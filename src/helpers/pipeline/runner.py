@@ -122,7 +122,7 @@ def preflight(files: dict[str, str]) -> None:
     load_figures()
     load_waves()
     load_series()
-    readers = {"microdata_file": read_microdata}
+    readers = {"MicrodataFile": read_microdata}
     for path, type_name in files.items():
         readers[type_name](path)
 
