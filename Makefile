@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast bench lab list clean distclean env
+.PHONY: help report test test-fast test-report test-slow lint bench lab list clean distclean env
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -25,11 +25,20 @@ env: $(STAMP) ## build the environment (.venv) if it is missing or pyproject.tom
 report: $(STAMP) ## run the whole report on the embedded default data (ARGS='-p alpha 0.01 ...')
 	$(PY) -m helpers run $(ARGS)
 
-test: $(STAMP) ## run every test, the slow tier included
+test: $(STAMP) ## run every test: the unit, report and slow tiers
 	$(PY) -m pytest $(ARGS)
 
-test-fast: $(STAMP) ## the quick tests only (skips the simulation tier and full-report runs)
-	$(PY) -m pytest -m "not slow" $(ARGS)
+test-fast: $(STAMP) ## the unit tier only (seconds): no simulations, no notebook runs
+	$(PY) -m pytest -m "not slow and not report" $(ARGS)
+
+test-report: $(STAMP) ## the report tier: tests that execute chapter notebooks (runner, papermill)
+	$(PY) -m pytest -m report $(ARGS)
+
+test-slow: $(STAMP) ## the slow tier: simulation studies and million-row scale checks
+	$(PY) -m pytest -m slow $(ARGS)
+
+lint: $(STAMP) ## ruff check (the rules in pyproject.toml)
+	$(PY) -m ruff check .
 
 bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
 	$(PY) bench/run.py $(ARGS)

@@ -310,8 +310,8 @@ def measure_noop(ws: Workspace, results: Results) -> None:
     seconds, done = ws.run_ours()
     nothing = "Nothing to do" in done.stderr
     note = "printed 'Nothing to do'" if nothing else f"did NOT say 'Nothing to do': {tail(done.stderr, 3)}"
-    results.add("ours", "no-op rebuild", round(seconds, 3), "s", status="info" if nothing and done.returncode == 0 else "ERROR",
-                note=note, summary=True)
+    status = "info" if nothing and done.returncode == 0 else "ERROR"
+    results.add("ours", "no-op rebuild", round(seconds, 3), "s", status=status, note=note, summary=True)
     say(f"    {seconds:.2f} s ({note})")
 
 
@@ -388,7 +388,8 @@ def measure_floor(ws: Workspace, results: Results) -> None:
                *(c.slug for c in CHAPTERS)]
     seconds, done = ws.run(command)
     if done.returncode != 0:
-        results.add("floor", "one-process floor", "failed", "s", status="ERROR", note=tail(done.stderr, 5), summary=True)
+        results.add("floor", "one-process floor", "failed", "s", status="ERROR", note=tail(done.stderr, 5),
+                    summary=True)
         say(f"    FAILED:\n{tail(done.stderr)}")
         return
     floor = json.loads(result_path.read_text())
@@ -422,7 +423,8 @@ def measure_ratios(results: Results) -> None:
 def measure_imports(ws: Workspace, results: Results) -> None:
     say(f"[7] import times (fresh interpreter minus an empty one, median of {IMPORT_REPEATS}) ...")
     statements = {"empty interpreter": "pass", "import helpers": "import helpers",
-                  "import helpers.pipeline.runner": "import helpers.pipeline.runner", "import helpers.pipeline.cli": "import helpers.pipeline.cli",
+                  "import helpers.pipeline.runner": "import helpers.pipeline.runner",
+                  "import helpers.pipeline.cli": "import helpers.pipeline.cli",
                   "import papermill, plain (what the naive loop's papermill CLI pays per chapter)": "import papermill",
                   "import papermill, rfc3987_syntax blocked (as the runner and its workers do)":
                       "import sys; sys.modules['rfc3987_syntax'] = None; import papermill"}
@@ -437,7 +439,8 @@ def measure_imports(ws: Workspace, results: Results) -> None:
     results.add("imports", "empty interpreter start-up", round(baseline, 3), "s")
     for name, values in samples.items():
         extra = max(0.0, statistics.median(values) - baseline)  # below the noise of an interpreter start: 0
-        results.add("imports", name, round(extra, 3), "s", note=f"median of {IMPORT_REPEATS}, minus the empty interpreter",
+        results.add("imports", name, round(extra, 3), "s",
+                    note=f"median of {IMPORT_REPEATS}, minus the empty interpreter",
                     summary=name.startswith("import helpers"))
         say(f"    {name}: {extra:.3f} s")
 
@@ -469,7 +472,8 @@ def measure_scale(ws: Workspace, results: Results, sizes: tuple[int, ...]) -> No
     results.details["scale"] = runs
 
     big, small = sorted(runs)[-1], sorted(runs)[-2]
-    per = {n: {name: s["seconds"] / n for name, s in runs[n]["steps"].items() if name != "import"} for n in (big, small)}
+    per = {n: {name: s["seconds"] / n for name, s in runs[n]["steps"].items() if name != "import"}
+           for n in (big, small)}
     total_ratio = sum(per[big].values()) / sum(per[small].values())
     label = f"time per respondent, {big:,} / {small:,}"
     results.add("scale", f"{label} (all steps but import)", round(total_ratio, 2), "x",
@@ -559,7 +563,7 @@ def plot(results: Results, path: Path) -> None:
     measures = ["cold build", "no-op rebuild", f"rebuild after touching {TOUCHED_CHAPTER}", "naive loop",
                 "one-process floor"]
     values = [results.value(m) for m in measures]
-    shown = [(n, v) for n, v in zip(names, values) if v]
+    shown = [(n, v) for n, v in zip(names, values, strict=True) if v]
     builds.barh([n for n, _ in shown][::-1], [v for _, v in shown][::-1], color="#4a78a8")
     for y, (_, v) in enumerate(shown[::-1]):
         builds.annotate(f"{v:.2f} s" if v < 10 else f"{v:.0f} s", (v, y), xytext=(4, 0), textcoords="offset points",

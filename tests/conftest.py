@@ -19,7 +19,9 @@ KERNEL_METADATA = {
 DEFAULT_PARAMETERS = 'alpha: float = 0.05  # significance level\noutput_dir: str = ""  # where outputs go'
 
 
-def write_notebook(path: Path, *cells: str, parameters: str | None = DEFAULT_PARAMETERS, markdown: str = "# A chapter") -> Path:
+def write_notebook(
+    path: Path, *cells: str, parameters: str | None = DEFAULT_PARAMETERS, markdown: str = "# A chapter"
+) -> Path:
     """A small chapter notebook: a markdown cell, an optional parameters cell, then code cells."""
     nb_cells = [new_markdown_cell(markdown)]
     if parameters is not None:

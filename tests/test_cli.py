@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from helpers.data.microdata import read_microdata
 from helpers.paths import NOTEBOOKS_DIR
@@ -32,6 +33,7 @@ def test_synth_rejects_an_unknown_scenario(tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
+@pytest.mark.report  # executes a real chapter notebook
 def test_a_chapter_runs_with_the_plain_papermill_cli_from_another_folder(tmp_path):
     papermill = Path(sys.executable).parent / "papermill"
     result = subprocess.run([str(papermill), str(NOTEBOOKS_DIR / "04-cryptocurrencies.ipynb"), "out.ipynb",

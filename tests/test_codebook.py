@@ -30,7 +30,8 @@ def test_microdata_schema(cb):
 
 
 def test_tags_drive_the_item_groups(cb):
-    assert cb.items_tagged("advanced") == ["tech_encryption", "tech_darknet", "tech_cryptocurrency", "tech_anonymisation"]
+    assert cb.items_tagged("advanced") == ["tech_encryption", "tech_darknet", "tech_cryptocurrency",
+                                           "tech_anonymisation"]
     assert cb.items_tagged("mainstream") == ["tech_p2p", "tech_social_media", "tech_messaging_apps",
                                              "tech_self_produced", "tech_usb_local_storage"]
     assert cb.items_tagged("trend") == ["trend_social_media", "trend_anonymisation", "trend_encryption", "trend_cloud"]
@@ -104,7 +105,8 @@ def _broken(tmp_path, old, new, count=1):
      "codebook.yaml: question id 'tech_encryption' is defined twice"),
     ("    options:\n      - {code: 1, label: less demanding}\n      - {code: 2, label: unchanged}\n"
      "      - {code: 3, label: more demanding}\n", "",
-     "codebook.yaml: question 'workload_change': options (codes and labels) are missing for the choice type 'single_choice'"),
+     "codebook.yaml: question 'workload_change': options (codes and labels) are missing "
+     "for the choice type 'single_choice'"),
     ("    asked_if: {crypto_encountered: 1}", "    asked_if: {crypto_seen: 1}",
      "codebook.yaml: question 'crypto_frequency': asked_if refers to 'crypto_seen'"),
     ("    waves: [2018]\n    asked_if", "    waves: [2015]\n    asked_if",

@@ -14,7 +14,9 @@ from helpers.data.published import load_figures, load_waves
 
 def test_manifest_is_up_to_date():
     problems = check_data_manifest()
-    assert problems == [], "data/manifest.yaml is stale - run: python -m helpers.data.manifest --refresh\n" + "\n".join(problems)
+    assert problems == [], (
+        "data/manifest.yaml is stale - run: python -m helpers.data.manifest --refresh\n" + "\n".join(problems)
+    )
 
 
 def test_every_entry_has_provenance():
@@ -22,7 +24,8 @@ def test_every_entry_has_provenance():
     assert {"README.md", "codebook.yaml", "published/figures.csv", "published/waves.csv"} <= set(entries)
     for e in entries.values():
         assert e["source"] and e["licence"] and e["accessed"] and len(e["sha256"]) == 64
-    assert "MIT" in entries["codebook.yaml"]["licence"] and entries["codebook.yaml"]["source"].startswith("this project")
+    assert "MIT" in entries["codebook.yaml"]["licence"]
+    assert entries["codebook.yaml"]["source"].startswith("this project")
     assert "publicly available" in entries["published/figures.csv"]["licence"]
     assert set(load_figures()["source_url"]) <= set(entries["published/figures.csv"]["source"])
     assert set(load_waves()["source_url"]) <= set(entries["published/waves.csv"]["source"])
@@ -43,7 +46,8 @@ def test_changed_missing_and_unlisted_files_are_reported(data_copy):
     (data_copy / "codebook.yaml").unlink()
     (data_copy / "notes.txt").write_text("new", encoding="utf-8")
     problems = check_data_manifest(manifest)
-    assert "published/waves.csv: sha256 mismatch (the file changed; run python -m helpers.data.manifest --refresh)" in problems
+    assert ("published/waves.csv: sha256 mismatch "
+            "(the file changed; run python -m helpers.data.manifest --refresh)") in problems
     assert "codebook.yaml: listed in the manifest but missing" in problems
     assert "notes.txt: not listed in the manifest" in problems
 

@@ -32,7 +32,7 @@ def pleural_thickening() -> pd.DataFrame:
     "LEM Textbook Examples: Latent Class Scaling Analysis by C. Mitchell Dayton".
     """
     counts = [1513, 23, 59, 12, 21, 19, 11, 34]
-    rows = [pattern for pattern, c in zip(itertools.product([0, 1], repeat=3), counts) for _ in range(c)]
+    rows = [pattern for pattern, c in zip(itertools.product([0, 1], repeat=3), counts, strict=True) for _ in range(c)]
     return pd.DataFrame(rows, columns=["A", "B", "C"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import chapter_specs, run_driver, write_notebook
 
 from helpers.pipeline.parameters import ParameterSpec, input_files, resolve_parameters
@@ -38,6 +39,7 @@ def test_a_bad_file_under_any_parameter_name_stops_the_run_and_names_it(tmp_path
     assert missing.returncode == 2 and "'answers'" in missing.stderr and "nope.csv" in missing.stderr
 
 
+@pytest.mark.report
 def test_a_good_file_is_hashed_into_the_run_record(tmp_path, chapters_dir):
     from helpers.data.microdata import write_microdata
     from helpers.data.synthetic import generate

@@ -183,7 +183,7 @@ def project(tmp_path, chapters_dir):
     return tmp_path, specs, tmp_path / "out"
 
 
-@pytest.mark.slow
+@pytest.mark.report
 @pytest.mark.parametrize("point, jobs, previous", [
     ("kernel-launched", "2", False),  # during kernel start-up, in a pool worker
     ("kernel-launched", "1", True),   # during kernel start-up, in the runner itself
@@ -214,7 +214,7 @@ def test_sigkill_at_a_pause_point_leaves_nothing(project, point, jobs, previous,
     assert results(out) == results(clean) and results(out)
 
 
-@pytest.mark.slow
+@pytest.mark.report
 @pytest.mark.parametrize("offset", [0.3, 1.5, 3.0])
 def test_sigkill_at_an_offset_leaves_nothing(project, offset):
     tmp_path, specs, out = project
@@ -245,7 +245,7 @@ def clean_two_chapters(tmp_path_factory):
     return results(out)
 
 
-@pytest.mark.slow
+@pytest.mark.report
 @pytest.mark.parametrize("offset", [1.0, 3.0, 6.0])
 def test_real_chapters_killed_at_an_offset(tmp_path, clean_two_chapters, offset):
     out = tmp_path / "out"
@@ -257,7 +257,7 @@ def test_real_chapters_killed_at_an_offset(tmp_path, clean_two_chapters, offset)
     assert results(out) == clean_two_chapters
 
 
-@pytest.mark.slow
+@pytest.mark.report
 def test_real_chapters_killed_while_a_kernel_starts(tmp_path, clean_two_chapters, monkeypatch):
     out, flag = tmp_path / "out", tmp_path / "paused"
     monkeypatch.setenv(lifecycle.ENV_PAUSE, f"kernel-launched:{flag}")
@@ -271,7 +271,7 @@ def test_real_chapters_killed_while_a_kernel_starts(tmp_path, clean_two_chapters
     assert results(out) == clean_two_chapters
 
 
-@pytest.mark.slow
+@pytest.mark.report
 def test_full_report_killed_mid_build(tmp_path):
     clean, out = tmp_path / "clean", tmp_path / "out"
     assert helpers_run("--output-dir", str(clean), "--no-export").returncode == 0

@@ -41,7 +41,7 @@ def _line_of(lines, column, predicate):
     cols = lines[0].split(",")
     for i, line in enumerate(lines[1:], start=2):
         cells = line.split(",")
-        if len(cells) == len(cols) and predicate(dict(zip(cols, cells))):
+        if len(cells) == len(cols) and predicate(dict(zip(cols, cells, strict=True))):
             return i
     raise AssertionError(column)
 
@@ -154,7 +154,8 @@ def test_missing_required_and_unknown_columns(tmp_path, csv_lines):
 
 def test_requested_wave_without_respondents(tmp_path, frame):
     path = write_microdata(frame[frame["wave"] != 2017], tmp_path / "no2017.csv")
-    with pytest.raises(MicrodataError, match=r"(?s)no2017\.csv: .*wave 2017 was requested but the data have no respondents"):
+    with pytest.raises(MicrodataError,
+                       match=r"(?s)no2017\.csv: .*wave 2017 was requested but the data have no respondents"):
         read_microdata(path, waves=[2016, 2017])
     assert len(read_microdata(path, waves=[2016])) == (frame["wave"] != 2017).sum()
     with pytest.raises(MicrodataError, match="wave 2015 was requested but is not a wave in the codebook"):
@@ -188,7 +189,8 @@ def test_latin1_file_names_the_byte_offset(tmp_path, csv_lines):
     path = tmp_path / "latin.csv"
     path.write_bytes(text.encode("latin-1"))
     offset = text.encode("latin-1").index(b"\xe7")
-    with pytest.raises(MicrodataError, match=rf"latin\.csv: not UTF-8 text: byte 0xe7 at byte offset {offset} \(line 3\)"):
+    with pytest.raises(MicrodataError,
+                       match=rf"latin\.csv: not UTF-8 text: byte 0xe7 at byte offset {offset} \(line 3\)"):
         read_microdata(path)
 
 
@@ -244,7 +246,8 @@ def test_sav_value_labels_are_matched_to_the_codebook(tmp_path, frame):
     flipped = frame.copy()
     flipped["workload_change"] = flipped["workload_change"].map({1: 3, 2: 2, 3: 1}).astype("Int8")
     out = read_microdata(_write_sav(flipped, tmp_path / "flip.sav", labels)).reset_index(drop=True)
-    pd.testing.assert_series_equal(out["workload_change"], validate_microdata(frame)["workload_change"].reset_index(drop=True))
+    expected = validate_microdata(frame)["workload_change"].reset_index(drop=True)
+    pd.testing.assert_series_equal(out["workload_change"], expected)
     labels["workload_change"] = {1: "less", 2: "unchanged", 3: "more demanding"}
     with pytest.raises(MicrodataError, match=r"flip2\.sav: column 'workload_change': value label 'less' \(code 1\)"):
         read_microdata(_write_sav(frame, tmp_path / "flip2.sav", labels))

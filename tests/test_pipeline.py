@@ -12,6 +12,8 @@ from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook
 
 from helpers.pipeline.runner import ExitCode
 
+pytestmark = pytest.mark.report  # every test here runs chapters through the runner
+
 
 def chapter(folder, slug, *extra, markdown="# A chapter"):
     return write_notebook(folder / f"{slug}.ipynb", f'CHAPTER = "{slug}"', WRITES_CLAIMS, *extra, markdown=markdown)
@@ -22,7 +24,8 @@ def project(tmp_path, chapters_dir):
     chapter(chapters_dir, "00-one")
     chapter(chapters_dir, "01-two")
     write_notebook(chapters_dir / "08-register.ipynb",
-                   "from pathlib import Path\nprint(sorted(p.name for p in (Path(output_dir) / 'claims').glob('*.csv')))")
+                   "from pathlib import Path\n"
+                   "print(sorted(p.name for p in (Path(output_dir) / 'claims').glob('*.csv')))")
     specs = chapter_specs(chapters_dir, ["00-one", "01-two"], register="08-register")
     return tmp_path, chapters_dir, specs, tmp_path / "out"
 

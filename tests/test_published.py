@@ -76,7 +76,7 @@ def test_verbal_figures_use_the_one_documented_mapping(figures):
         phrase = row["notes"].split('published as "', 1)[1].split('"', 1)[0]
         assert (row["value"], row["value_low"], row["value_high"]) == VERBAL_BANDS[phrase], phrase
     readme = (paths.DATA_DIR / "README.md").read_text(encoding="utf-8")
-    for phrase, (v, lo, hi) in VERBAL_BANDS.items():
+    for phrase in VERBAL_BANDS:
         assert phrase.split(" / ")[0] in readme, f"{phrase!r} missing from the band table in data/README.md"
 
 
@@ -102,7 +102,8 @@ def test_question_ids_and_options_are_in_the_codebook(figures):
     ("work_computers_cases", "last year", 2016, 70), ("distribution_methods", "P2P/file sharing", 2016, 90),
     ("distribution_methods", "social media", 2016, 37.9), ("trend_social_media",
      "self-produced material, grooming, sextortion, sharing via social media", 2016, 34),
-    ("trend_anonymisation", "TOR/darknet increase", 2019, 16.1), ("trend_encryption", "encryption increasing", 2017, 11),
+    ("trend_anonymisation", "TOR/darknet increase", 2019, 16.1),
+    ("trend_encryption", "encryption increasing", 2017, 11),
     ("trend_encryption", "encryption increase", 2019, 20), ("trend_cloud", "cloud storage increasing", 2017, 11.5),
     ("crypto_encountered", "no", 2018, 67.7), ("workplace_alerts", "alerts in total", 2018, 513),
     ("workplace_alerts", "installed base (work computers)", 2018, 269370),
@@ -173,7 +174,8 @@ def test_published_count_follows_the_band(figures):
         assert c.count == math.floor(row["value"] * n / 100 + 0.5)
         if c.consistent:   # the band's integer counts, and no more
             assert row["value_low"] <= 100 * c.count_low / n + 1e-9 and 100 * (c.count_low - 1) / n < row["value_low"]
-            assert 100 * c.count_high / n <= row["value_high"] + 1e-9 and 100 * (c.count_high + 1) / n > row["value_high"]
+            assert (100 * c.count_high / n <= row["value_high"] + 1e-9
+                    and 100 * (c.count_high + 1) / n > row["value_high"])
         # rows whose notes say no whole count reproduces the figure are exactly the inconsistent ones
         assert c.consistent != ("No whole count" in row["notes"]), (row["question_id"], row["option"], row["wave"])
 
@@ -185,9 +187,9 @@ def test_published_count_examples():
     alerts = figure("workplace_alerts", "alerts in total", 2018)
     assert (alerts.count, alerts.base_n) == (513, 269370)
     with pytest.raises(MissingBaseError, match="conditional base"):
-        figure("crypto_frequency", "common or very common", 2018).counts
+        _ = figure("crypto_frequency", "common or very common", 2018).counts
     with pytest.raises(FigureLookupError, match="not a share"):
-        figure("grooming_age_modal", "majority", 2018, frame=_with_base("grooming_age_modal")).counts
+        _ = figure("grooming_age_modal", "majority", 2018, frame=_with_base("grooming_age_modal")).counts
 
 
 def _with_base(qid):
@@ -298,7 +300,8 @@ def test_latin1_file(tmp_path):
 
 @pytest.mark.parametrize("content, expected", [(b"", "the file is empty (0 bytes)"),
                                                (b"\n\n", "the file is empty"),
-                                               (",".join(COLUMNS).encode() + b"\n", "has a header line but no data rows")])
+                                               (",".join(COLUMNS).encode() + b"\n",
+                                                "has a header line but no data rows")])
 def test_empty_file(tmp_path, content, expected):
     path = tmp_path / "figures.csv"
     path.write_bytes(content)
@@ -327,12 +330,14 @@ def test_bad_waves_table(tmp_path):
     text = paths.WAVES_TABLE.read_text(encoding="utf-8").replace("2018-08-13", "2018-13-08")
     path = tmp_path / "waves.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputDataError, match=r"(?s)waves\.csv: .*line 6, column 'fieldwork_end': '2018-13-08' is not a date"):
+    with pytest.raises(InputDataError,
+                       match=r"(?s)waves\.csv: .*line 6, column 'fieldwork_end': '2018-13-08' is not a date"):
         load_waves(path)
 
 
 def test_import_is_light():
-    code = ("import sys, helpers.data.published, helpers.data.codebook, helpers.data.microdata, helpers.data.synthetic, "
-            "helpers.data.manifest; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
+    code = ("import sys, helpers.data.published, helpers.data.codebook, helpers.data.microdata, "
+            "helpers.data.synthetic, helpers.data.manifest; "
+            "print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -71,6 +71,7 @@ def test_parameters_file_with_wrong_type_is_rejected(tmp_path, two_chapters):
     assert "'alpha'" in result.stderr
 
 
+@pytest.mark.report
 def test_parameter_given_goes_to_every_chapter_that_declares_it(tmp_path, two_chapters):
     out = tmp_path / "out"
     result = run_driver(tmp_path, two_chapters, "run", "-p", "alpha", "0.01", "--output-dir", str(out), "-j", "1")
@@ -81,6 +82,7 @@ def test_parameter_given_goes_to_every_chapter_that_declares_it(tmp_path, two_ch
     assert record["chapters"]["00-first"]["parameters"]["alpha"] == 0.01
 
 
+@pytest.mark.report
 def test_success_writes_layout_provenance_and_exports(tmp_path, two_chapters):
     out = tmp_path / "out"
     result = run_driver(tmp_path, two_chapters, "run", "--output-dir", str(out), "-j", "2")
@@ -103,6 +105,7 @@ def test_success_writes_layout_provenance_and_exports(tmp_path, two_chapters):
     assert chapters["00-first"]["parameters"] == {"alpha": 0.05, "output_dir": str(out)}
 
 
+@pytest.mark.report
 def test_failing_cell_is_loud_and_keeps_outputs(tmp_path, chapters_dir, two_chapters):
     out = tmp_path / "out"
     assert run_driver(tmp_path, two_chapters, "run", "--output-dir", str(out), "-j", "1").returncode == 0
@@ -120,12 +123,14 @@ def test_failing_cell_is_loud_and_keeps_outputs(tmp_path, chapters_dir, two_chap
     assert (out / "claims" / "01-second.csv").read_text() == good_claims  # last good outputs intact
 
 
+@pytest.mark.report
 @pytest.mark.parametrize(
     "cell, code, words",
     [
         ("import time\ntime.sleep(60)", ExitCode.TIMEOUT, "timed out"),
         ("import os\nos._exit(1)", ExitCode.DEAD_KERNEL, "kernel died"),
-        ("from helpers.errors import MicrodataError\nraise MicrodataError('x.csv, line 3, column wave: 1999 is not a wave')",
+        ("from helpers.errors import MicrodataError\n"
+         "raise MicrodataError('x.csv, line 3, column wave: 1999 is not a wave')",
          ExitCode.BAD_INPUT, "rejected its input"),
     ],
     ids=["timeout", "dead-kernel", "input-error"],

@@ -336,7 +336,7 @@ def test_gap_trend_two_waves_closed_forms():
     ident = gap_trend_test(frame, focal="sophisticated", scale="identity")
     assert ident.estimate == pytest.approx(((p[2] - p[3]) - (p[0] - p[1])) / dw, rel=1e-7)
     # the saturated identity-link Wald variance is the sum of binomial variances
-    se_id = math.sqrt(sum(q * (1 - q) / n for q, (_, n) in zip(p, cells))) / dw
+    se_id = math.sqrt(sum(q * (1 - q) / n for q, (_, n) in zip(p, cells, strict=True))) / dw
     assert ident.high - ident.low == pytest.approx(2 * st.norm.ppf(0.975) * se_id, rel=1e-6)
     # its point estimate is the Newcombe (2001) difference of differences, per wave unit
     did = diff_in_diff_ci(*cells[2], *cells[3], *cells[0], *cells[1])

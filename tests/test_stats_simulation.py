@@ -68,7 +68,7 @@ def test_score_test_type_one_error(n1, n2, p):
     x2 = rng.binomial(n2, p, size=reps)
     cache: dict[tuple[int, int], float] = {}
     rejections = 0
-    for a, b in zip(x1, x2):
+    for a, b in zip(x1, x2, strict=True):
         key = (int(a), int(b))
         if key not in cache:
             cache[key] = compare_proportions(key[0], n1, key[1], n2, method="score").p_value

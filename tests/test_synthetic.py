@@ -45,7 +45,8 @@ def test_exact_default_output_is_unchanged(default):
     # the report's demonstration (and claims.csv) rest on these bytes: widening, seed 2018, exact quotas
     digest = hashlib.sha256(default.to_csv(index=False).encode()).hexdigest()
     assert digest == "00deba7cf12bfe672719cfb72b2125e90119df32e5aa629f60ea3c763b902876"
-    assert default.attrs["draws"] == "exact" and default.attrs["scenario"] == "widening" and default.attrs["seed"] == 2018
+    assert default.attrs["draws"] == "exact" and default.attrs["scenario"] == "widening"
+    assert default.attrs["seed"] == 2018
     assert default.attrs["label"] == "synthetic data (scenario 'widening', seed 2018) — not real survey answers"
     assert default.attrs["source"] == "helpers.data.synthetic.generate(scenario='widening', seed=2018)"
     pd.testing.assert_frame_equal(default, generate(draws="exact"))
@@ -115,7 +116,8 @@ def test_calibrations_cover_the_documented_items():
     assert {("tech_p2p", 2016), ("tech_social_media", 2016), ("tech_self_produced", 2018), ("crypto_encountered", 2018),
             ("crypto_frequency", 2018), ("workload_change", 2016), ("trend_social_media", 2016),
             ("trend_social_media", 2017), ("trend_anonymisation", 2017), ("trend_anonymisation", 2019),
-            ("trend_encryption", 2017), ("trend_encryption", 2019), ("trend_cloud", 2017), ("trend_cloud", 2019)} <= covered
+            ("trend_encryption", 2017), ("trend_encryption", 2019), ("trend_cloud", 2017),
+            ("trend_cloud", 2019)} <= covered
     for cal in CALIBRATIONS:
         assert CB.question(cal.column).asked_in(cal.wave)
 
@@ -433,7 +435,8 @@ def test_continuum_items_are_associated_through_one_trait_without_classes():
 
 def test_continuum_difficulties_are_the_documented_ones():
     params = continuum_parameters(waves=(2016,)).set_index("item")
-    documented = {"tech_encryption": 1.28, "tech_darknet": 1.71, "tech_cryptocurrency": 2.16, "tech_anonymisation": 1.43,
+    documented = {"tech_encryption": 1.28, "tech_darknet": 1.71, "tech_cryptocurrency": 2.16,
+                  "tech_anonymisation": 1.43,
                   "tech_p2p": -3.05, "tech_social_media": 0.70, "tech_messaging_apps": -0.37,
                   "tech_self_produced": -4.03, "tech_usb_local_storage": -0.52}
     for item, b in documented.items():

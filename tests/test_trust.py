@@ -74,7 +74,8 @@ CASES = {
     "extra column": (lambda d: join([r + (",x" if i else ",nickname") for i, r in enumerate(lines_of(d))]),
                      ["export.csv", "nickname"]),
     "unknown answer code": (lambda d: set_cell(d, 5, "tech_p2p", "7"), ["export.csv", "line 5", "tech_p2p"]),
-    "duplicated respondent": (lambda d: join(lines_of(d) + [lines_of(d)[3]]), ["export.csv", "respondent_id", "lines 4 and"]),
+    "duplicated respondent": (lambda d: join(lines_of(d) + [lines_of(d)[3]]),
+                              ["export.csv", "respondent_id", "lines 4 and"]),
     "text where a number belongs": (lambda d: set_cell(d, 7, "wave", "two thousand"), ["export.csv", "line 7", "wave"]),
     "wave not in the codebook": (lambda d: set_cell(d, 9, "wave", "1999"), ["export.csv", "line 9", "wave"]),
     "empty file": (lambda d: b"", ["export.csv", "empty"]),
@@ -169,7 +170,8 @@ def corrupt(data: bytes, how: str, draw_line: int, draw_column: int, text: str) 
         rows[line] = rows[line].replace(",", ";")
         return join(rows)
     elif how == "stray_bytes":
-        return data[: len(data) * (draw_line % 97) // 97] + text.encode("utf-8", "replace") + b"\xff\xfe" + data[len(data) * (draw_line % 97) // 97:]
+        cut = len(data) * (draw_line % 97) // 97
+        return data[:cut] + text.encode("utf-8", "replace") + b"\xff\xfe" + data[cut:]
     elif how == "truncate":
         return data[: max(1, len(data) * (draw_line % 89) // 89)]
     elif how == "swap_columns":

@@ -154,7 +154,9 @@ class Codebook:
         (``role=None`` for every entry, ``role="published"`` for figure ids)."""
         known = {t for q in self.questions.values() for t in q.tags}
         if tag not in known:
-            raise InputDataError(f"{self._name()}: no question carries the tag {tag!r} (tags: {', '.join(sorted(known))})")
+            raise InputDataError(
+                f"{self._name()}: no question carries the tag {tag!r} (tags: {', '.join(sorted(known))})"
+            )
         return [q.id for q in self.questions.values() if tag in q.tags and (role is None or role in q.roles)]
 
     def published_ids(self) -> list[str]:
@@ -217,7 +219,9 @@ def _parse(p: Path) -> Codebook:
     for i, entry in enumerate(doc["questions"], start=1):
         q = _question(entry, i, name, valid_waves)
         if q.id in questions:
-            raise InputDataError(f"{name}: question id {q.id!r} is defined twice (entries {list(questions).index(q.id) + 1} and {i})")
+            raise InputDataError(
+                f"{name}: question id {q.id!r} is defined twice (entries {list(questions).index(q.id) + 1} and {i})"
+            )
         questions[q.id] = q
 
     # cross-entry checks
@@ -225,9 +229,13 @@ def _parse(p: Path) -> Codebook:
         for col, code in q.asked_if:
             other = questions.get(col)
             if other is None or not other.is_microdata:
-                raise InputDataError(f"{name}: question {q.id!r}: asked_if refers to {col!r}, which is not a microdata column")
+                raise InputDataError(
+                    f"{name}: question {q.id!r}: asked_if refers to {col!r}, which is not a microdata column"
+                )
             if code not in other.codes:
-                raise InputDataError(f"{name}: question {q.id!r}: asked_if {col} = {code!r} is not one of its codes {other.codes}")
+                raise InputDataError(
+                    f"{name}: question {q.id!r}: asked_if {col} = {code!r} is not one of its codes {other.codes}"
+                )
     cols = [q for q in questions.values() if q.is_microdata]
     for needed, qtype in (("respondent_id", "identifier"), ("wave", "wave")):
         if needed not in questions or questions[needed].type != qtype or not questions[needed].required:
@@ -264,7 +272,9 @@ def _question(entry, i: int, name: str, valid_waves: list[int]) -> Question:
     if not isinstance(waves, list) or not waves or not all(isinstance(w, int) for w in waves):
         raise InputDataError(f"{where}: waves must be a non-empty list of integers (the waves the question was asked)")
     if "microdata" in roles and not set(waves) <= set(valid_waves):
-        raise InputDataError(f"{where}: waves {sorted(set(waves) - set(valid_waves))} are not in meta.microdata_waves {valid_waves}")
+        raise InputDataError(
+            f"{where}: waves {sorted(set(waves) - set(valid_waves))} are not in meta.microdata_waves {valid_waves}"
+        )
     part = entry.get("part")
     if part not in PARTS:
         raise InputDataError(f"{where}: part must be one of {', '.join(PARTS)}, not {part!r}")
@@ -311,8 +321,11 @@ def _options(raw, where: str, qtype: str) -> tuple[Option, ...]:
         if not isinstance(o, dict) or set(o) != {"code", "label"}:
             raise InputDataError(f"{where}: each option needs exactly a code and a label, got {o!r}")
         code, label = o["code"], o["label"]
-        if isinstance(code, bool) or not isinstance(code, (int, str)) or not isinstance(label, str) or not label.strip():
-            raise InputDataError(f"{where}: option {o!r}: code must be an integer or a string and label a non-empty string")
+        bad_code = isinstance(code, bool) or not isinstance(code, (int, str))
+        if bad_code or not isinstance(label, str) or not label.strip():
+            raise InputDataError(
+                f"{where}: option {o!r}: code must be an integer or a string and label a non-empty string"
+            )
         out.append(Option(code=code, label=label))
     codes = [o.code for o in out]
     labels = [o.label.strip().lower() for o in out]

@@ -63,7 +63,9 @@ def load_data_manifest(path: str | Path | None = None) -> list[dict]:
 
     p = Path(path) if path is not None else paths.DATA_MANIFEST
     if not p.is_file():
-        raise InputDataError(f"{p}: data manifest not found (create it with: python -m helpers.data.manifest --refresh)")
+        raise InputDataError(
+            f"{p}: data manifest not found (create it with: python -m helpers.data.manifest --refresh)"
+        )
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -89,7 +91,9 @@ def check_data_manifest(path: str | Path | None = None, data_dir: str | Path | N
             problems.append(f"{e['path']}: listed in the manifest but missing")
             continue
         if e.get("sha256") != _sha256(f):
-            problems.append(f"{e['path']}: sha256 mismatch (the file changed; run python -m helpers.data.manifest --refresh)")
+            problems.append(
+                f"{e['path']}: sha256 mismatch (the file changed; run python -m helpers.data.manifest --refresh)"
+            )
         for key in ("source", "licence", "accessed"):
             value = e.get(key)
             if not value or value == PLACEHOLDER or (isinstance(value, list) and not value):

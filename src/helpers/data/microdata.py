@@ -90,7 +90,9 @@ def _read_xlsx(path: Path, cb: Codebook) -> pd.DataFrame:
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise MicrodataError(f"{path.name}: cannot be read as an Excel .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise MicrodataError(
+            f"{path.name}: cannot be read as an Excel .xlsx workbook ({type(exc).__name__}: {exc})"
+        ) from None
     if len(frame.columns) == 0:
         raise MicrodataError(f"{path.name}: the first sheet is empty; expected a header row with the columns "
                              f"{', '.join(cb.microdata_columns())}")
@@ -166,7 +168,7 @@ class _Problems:
 
     def messages(self, limit: int = MAX_LISTED) -> list[str]:
         candidates = []
-        for gi, (pos, fmt) in enumerate(self.groups):
+        for gi, (pos, _fmt) in enumerate(self.groups):
             for p in pos[:limit]:
                 candidates.append((int(p), gi))
         candidates.sort()
@@ -264,8 +266,9 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
                 problems.general.append(f"wave {w} was requested but is not a wave in the codebook "
                                         f"(valid: {', '.join(map(str, valid_waves))})")
             elif not (out["wave"] == w).any():
+                present = ", ".join(map(str, sorted(out.loc[wave_ok, "wave"].unique())))
                 problems.general.append(f"wave {w} was requested but the data have no respondents in it "
-                                        f"(waves present: {', '.join(map(str, sorted(out.loc[wave_ok, 'wave'].unique())))})")
+                                        f"(waves present: {present})")
     n = problems.total()
     if n:
         listed = problems.messages()
@@ -341,7 +344,8 @@ def _convert(s, q, problems: _Problems, index):
                                              f"(expected {expected})")
     big = np.flatnonzero(np.abs(np.nan_to_num(arr)) > (10**9 if q.type == "wave" else 127))
     problems.add(big, lambda p, q=q, a=arr: f"{problems.where(p)}, column '{q.id}': {a[p]:g} is not "
-                                            f"{'a wave' if q.type == 'wave' else 'an answer code'} (expected {expected})")
+                                            f"{'a wave' if q.type == 'wave' else 'an answer code'} "
+                                            f"(expected {expected})")
     bad = np.isnan(arr) | (arr != np.round(arr))
     bad[big] = True
     arr = np.where(bad, np.nan, arr)
@@ -366,7 +370,9 @@ def _schema(cb: Codebook):
         checks = []
         if q.type == "wave":
             checks.append(pa.Check.isin(valid_waves, name=f"isin:{q.id}"))
-            describe[f"isin:{q.id}"] = (q.id, f"is not a wave in the codebook (expected one of {', '.join(map(str, valid_waves))})")
+            describe[f"isin:{q.id}"] = (
+                q.id, f"is not a wave in the codebook (expected one of {', '.join(map(str, valid_waves))})"
+            )
         elif q.options:
             checks.append(pa.Check.isin(list(q.codes), name=f"isin:{q.id}"))
             describe[f"isin:{q.id}"] = (q.id, f"is not an answer code (expected {q.describe_codes()}, or empty)")
@@ -396,8 +402,8 @@ def _schema(cb: Codebook):
 
             nm = f"asked_if:{q.id}"
             frame_checks.append(pa.Check(fn, name=nm))
-            describe[nm] = (q.id, f"has a value but {other} is not {code}: the question is asked only if {other} = {code}; "
-                                  "leave it empty")
+            describe[nm] = (q.id, f"has a value but {other} is not {code}: "
+                                  f"the question is asked only if {other} = {code}; leave it empty")
     schema = pa.DataFrameSchema(columns=columns, checks=frame_checks, strict=False, coerce=False)
     _SCHEMAS.clear()
     _SCHEMAS[key] = (schema, describe)

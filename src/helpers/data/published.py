@@ -198,12 +198,14 @@ def _build_figures(path: Path) -> pd.DataFrame:
                 else:
                     phrase = " ".join(m.group(1).lower().split())
                     if phrase not in VERBAL_BANDS:
-                        bad(line, "notes", f"no band is defined for the verbal figure {m.group(1)!r} (see VERBAL_BANDS)")
-                    elif any(abs(a - b) > 1e-9 for a, b in zip((v, lo, hi), VERBAL_BANDS[phrase])):
+                        bad(line, "notes",
+                            f"no band is defined for the verbal figure {m.group(1)!r} (see VERBAL_BANDS)")
+                    elif any(abs(a - b) > 1e-9 for a, b in zip((v, lo, hi), VERBAL_BANDS[phrase], strict=True)):
                         bad(line, "value", f"{m.group(1)!r} must be value/low/high {VERBAL_BANDS[phrase]} "
                                            f"(the documented band), got ({v:g}, {lo:g}, {hi:g})")
             if u == "percent" and not any(abs((hi - lo) - w) < 1e-6 for w in (1.0, 0.1, 0.01)):
-                bad(line, "value_high", f"an exact percentage needs its rounding band (width 1, 0.1 or 0.01), got {lo:g}..{hi:g}")
+                bad(line, "value_high",
+                    f"an exact percentage needs its rounding band (width 1, 0.1 or 0.01), got {lo:g}..{hi:g}")
         if pd.notna(n) and n <= 0:
             bad(line, "base_n", f"{n:g} is not a positive number of respondents")
         if pd.notna(n) and not raw.at[line, "base_note"].strip():
@@ -211,7 +213,9 @@ def _build_figures(path: Path) -> pd.DataFrame:
     key = qid + "\x00" + option + "\x00" + raw["wave"].str.strip()
     for k, lines in key[key.duplicated(keep=False)].groupby(key[key.duplicated(keep=False)]).groups.items():
         q, o, w = k.split("\x00")
-        problems.append(f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) appears more than once")
+        problems.append(
+            f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) appears more than once"
+        )
     if problems:
         raise _problems_error(name, problems, "published figures")
 

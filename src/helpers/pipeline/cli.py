@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser("synth", help="write synthetic microdata in the codebook's schema")
     synth.add_argument("--scenario", default=None,
-                       help="widening, stable, single_group, drift, growing, narrowing or continuum (default: widening)")
+                       help="widening, stable, single_group, drift, growing, narrowing or continuum "
+                            "(default: widening)")
     synth.add_argument("--draws", choices=("exact", "random"), default="exact",
                        help="exact quotas and published counts (default) or independent random draws")
     synth.add_argument("--drift-logit", type=float, default=None,

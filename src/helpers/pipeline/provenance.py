@@ -41,7 +41,9 @@ def data_manifest_record() -> list | None:
     return load_data_manifest()
 
 
-def run_record(*, started: str, chapters: dict, shared, command: list[str], exit_code: int, microdata_files: dict) -> dict:
+def run_record(
+    *, started: str, chapters: dict, shared, command: list[str], exit_code: int, microdata_files: dict
+) -> dict:
     """Everything a reader needs to trust, or repeat, a run. Only times and host vary between identical runs."""
     return {
         "started": started,

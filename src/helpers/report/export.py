@@ -50,7 +50,8 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
             continue
         _, nb = nbformat.validator.normalize(nbformat.read(str(source), as_version=4, capture_validation_error={}))
         nb = nbformat.from_dict(nb)
-        for exporter, target in ((full, layout.html / f"{slug}.html"), (reader, layout.html / "reader" / f"{slug}.html")):
+        targets = ((full, layout.html / f"{slug}.html"), (reader, layout.html / "reader" / f"{slug}.html"))
+        for exporter, target in targets:
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
             atomic_write_text(target, body)
             written.append(target)
@@ -64,14 +65,17 @@ def _claims_rows(layout: OutputLayout) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-INDEX_STYLE = """
-body { font-family: system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-.supported { color: #1b7837; font-weight: 600; } .not-supported { color: #b2182b; font-weight: 600; } .not-testable { color: #666; font-weight: 600; }
-.synthetic { background: #fff4d6; }
-"""
+INDEX_STYLE = (
+    "\n"
+    "body { font-family: system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 72rem; "
+    "margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }\n"
+    "table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }\n"
+    "th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }\n"
+    "th { background: #f3f3f3; }\n"
+    ".supported { color: #1b7837; font-weight: 600; } .not-supported { color: #b2182b; font-weight: 600; } "
+    ".not-testable { color: #666; font-weight: 600; }\n"
+    ".synthetic { background: #fff4d6; }\n"
+)
 
 
 def _short(number: str) -> str:
@@ -114,12 +118,14 @@ def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Pat
             f'<tr class="{"synthetic" if data_kind == "synthetic" else ""}">'
             f"<td>{html.escape(row.get('claim_id', ''))}</td><td>{html.escape(row.get('chapter', ''))}</td>"
             f"<td>{html.escape(row.get('statement', ''))}</td><td>{html.escape(data_kind)}</td>"
-            f"<td>{html.escape(row.get('test', ''))}</td><td>{_estimate(row)}</td><td>{_short(row.get('p_adjusted', ''))}</td>"
+            f"<td>{html.escape(row.get('test', ''))}</td><td>{_estimate(row)}</td>"
+            f"<td>{_short(row.get('p_adjusted', ''))}</td>"
             f'<td class="{css}">{html.escape(verdict)}</td></tr>'
         )
     claims_html = (
         "<table><tr><th>claim</th><th>chapter</th><th>statement</th><th>data</th><th>test</th>"
-        "<th>estimate [95 % interval]</th><th>p (BH-adjusted)</th><th>verdict</th></tr>" + "".join(claim_rows) + "</table>"
+        "<th>estimate [95 % interval]</th><th>p (BH-adjusted)</th><th>verdict</th></tr>"
+        + "".join(claim_rows) + "</table>"
         if claim_rows else "<p>The claims register has not been built in this run.</p>"
     )
     page = f"""<!DOCTYPE html>

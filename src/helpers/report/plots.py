@@ -31,7 +31,7 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
 
     rows = frame.reset_index(drop=True)
     groups = list(dict.fromkeys(rows[group])) if group else [None]
-    colours = dict(zip(groups, palette(max(len(groups), 1))))
+    colours = dict(zip(groups, palette(max(len(groups), 1)), strict=False))  # one colour even with no groups
     fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(rows) + 1.6))
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
@@ -59,7 +59,7 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
     ax.set_title(title, loc="left")
     if group:
         handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
+        unique = dict(zip(labels, handles, strict=True))
         ax.legend(unique.values(), unique.keys(), frameon=False, fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
@@ -73,17 +73,18 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     from helpers.report.style import palette
 
     names = list(dict.fromkeys(frame[series]))
-    colours = dict(zip(names, palette(len(names))))
+    colours = dict(zip(names, palette(len(names)), strict=True))
     fig, ax = plt.subplots(figsize=(8.0, 4.6))
     offsets = {name: (i - (len(names) - 1) / 2) * 0.06 for i, name in enumerate(names)}
     for name in names:
         part = frame[frame[series] == name].sort_values(wave)
         x = part[wave].astype(float) + offsets[name]
         est, lo, hi = (_as_percent(part[c], percent) for c in (estimate, low, high))
-        ax.errorbar(x, est, yerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
-                    fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
+        below = [e - low_end for e, low_end in zip(est, lo, strict=True)]
+        above = [high_end - e for e, high_end in zip(est, hi, strict=True)]
+        ax.errorbar(x, est, yerr=[below, above], fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
         if n:
-            for xi, yi, ni in zip(x, hi, part[n]):
+            for xi, yi, ni in zip(x, hi, part[n], strict=True):
                 if not _missing(ni):
                     ax.annotate(f"n={int(ni)}", (xi, yi), xytext=(0, 4), textcoords="offset points",
                                 ha="center", fontsize=7, color="#555555")
@@ -112,7 +113,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
     heights = [max(1, (tested["scale"] == s).sum()) + 1.2 for s in scales]
     fig, axes = plt.subplots(len(scales), 1, figsize=(9.0, 0.42 * sum(heights) + 1.0),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, scale in zip(axes[:, 0], scales):
+    for ax, scale in zip(axes[:, 0], scales, strict=True):
         rows = tested[tested["scale"] == scale].reset_index(drop=True)
         for i, row in rows.iterrows():
             y = len(rows) - 1 - i
@@ -142,10 +143,10 @@ def count_bars(frame, *, x: str, columns: dict[str, str]):
 
     fig, axes = plt.subplots(1, len(columns), figsize=(4.5 * len(columns), 3.6), squeeze=False)
     labels = frame[x].astype(str)
-    for ax, (column, title), colour in zip(axes[0], columns.items(), palette(len(columns))):
+    for ax, (column, title), colour in zip(axes[0], columns.items(), palette(len(columns)), strict=True):
         ax.bar(labels, frame[column], color=colour)
         ax.set_title(title, loc="left")
-        for label, value in zip(labels, frame[column]):
+        for label, value in zip(labels, frame[column], strict=True):
             ax.annotate(f"{int(value):,}", (label, value), ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     return fig
@@ -161,8 +162,8 @@ def stacked_shares(shares, *, totals=None, title: str = "", ylabel: str = "perce
     for part in shares.columns:
         values = [float(v) * 100 for v in shares[part]]
         ax.bar(labels, values, bottom=bottom, label=part)
-        bottom = [b + v for b, v in zip(bottom, values)]
-    for label, n in zip(labels, [] if totals is None else totals):
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    for label, n in zip(labels, [] if totals is None else totals, strict=False):  # no totals: no labels
         ax.annotate(f"n = {int(n):,}", (label, 100), ha="center", va="bottom", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")

@@ -387,7 +387,7 @@ def fit_latent_classes(
     obs = (~np.isnan(patterns)).astype(float)
     seeds = np.random.SeedSequence(seed)
     fits: dict[int, dict] = {}
-    for k, child in zip(ks, seeds.spawn(len(ks))):
+    for k, child in zip(ks, seeds.spawn(len(ks)), strict=True):
         rng = np.random.default_rng(child)
         log_pi, theta = _random_starts(rng, n_init, k, j)
         keep = min(n_init, max(2, n_init // 4))

@@ -31,7 +31,9 @@ def _respondent_frame(items, groups, waves, name: str = "items"):
         raise StatisticsInputError(f"column {column!r} of {name} is not 0/1")
     groups, waves = np.asarray(groups), np.asarray(waves, dtype=float)
     if len(groups) != len(items) or len(waves) != len(items):
-        raise StatisticsInputError(f"groups ({len(groups)}) and waves ({len(waves)}) must have one entry per row of {name} ({len(items)})")
+        raise StatisticsInputError(
+            f"groups ({len(groups)}) and waves ({len(waves)}) must have one entry per row of {name} ({len(items)})"
+        )
     return pd.DataFrame({"group": groups, "wave": waves, "endorsed": np.nansum(values, axis=1),
                          "answered": (~np.isnan(values)).sum(axis=1)})
 
@@ -48,8 +50,9 @@ def item_rate_by_group_and_wave(items, groups, waves, level: float = 0.95):
     summary = frame.groupby(["group", "wave"], sort=True)["rate"].agg(["count", "mean", "std"]).reset_index()
     t = stats.t.ppf(0.5 + level / 2, np.maximum(summary["count"] - 1, 1))
     half = t * summary["std"].fillna(0) / np.sqrt(summary["count"])
-    return summary.assign(low=(summary["mean"] - half).clip(0, 1), high=(summary["mean"] + half).clip(0, 1)).rename(
-        columns={"group": "series", "count": "n", "mean": "estimate"})[["series", "wave", "n", "estimate", "low", "high"]]
+    bounded = summary.assign(low=(summary["mean"] - half).clip(0, 1), high=(summary["mean"] + half).clip(0, 1))
+    renamed = bounded.rename(columns={"group": "series", "count": "n", "mean": "estimate"})
+    return renamed[["series", "wave", "n", "estimate", "low", "high"]]
 
 
 def respondent_gap_trend_test(items, groups, waves, *, focal, scale: str = "logit", level: float = 0.95,
@@ -93,7 +96,9 @@ def respondent_gap_trend_test(items, groups, waves, *, focal, scale: str = "logi
         try:
             fit = model.fit(start_params=start, cov_type="HC1", maxiter=200)
         except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            raise StatisticsInputError(f"the {scale}-scale model could not be fitted ({exc}); try scale='logit'") from None
+            raise StatisticsInputError(
+                f"the {scale}-scale model could not be fitted ({exc}); try scale='logit'"
+            ) from None
     estimate, se = float(fit.params[3]), float(fit.bse[3])
     if not math.isfinite(se) or se <= 0:
         raise StatisticsInputError("the interaction is not estimable (a group or wave has no variation)")

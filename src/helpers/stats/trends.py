@@ -129,9 +129,9 @@ def diff_in_diff_ci(
     props = [c / n for c, n in cells]
     lims = [wilson_limits(c, n, level) for c, n in cells]
     signs = (1, -1, -1, 1)
-    est = sum(sg * p for sg, p in zip(signs, props))
+    est = sum(sg * p for sg, p in zip(signs, props, strict=True))
     low_sq = high_sq = 0.0
-    for sg, p, (lo, hi) in zip(signs, props, lims):
+    for sg, p, (lo, hi) in zip(signs, props, lims, strict=True):
         if sg > 0:
             low_sq += (p - lo) ** 2
             high_sq += (hi - p) ** 2

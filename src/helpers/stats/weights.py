@@ -72,7 +72,7 @@ def _codes(frame: pd.DataFrame, column: Any, totals: dict, name: str) -> tuple[n
             f"level {fmt(missing[0])} of column {column!r} is in the data but missing from the targets"
         )
     counts = np.bincount(codes, minlength=len(levels))
-    empty = [lev for lev, c in zip(levels, counts) if c == 0]
+    empty = [lev for lev, c in zip(levels, counts, strict=True) if c == 0]
     if empty:
         raise StatisticsInputError(f"target level {fmt(empty[0])} of column {column!r} has no respondents")
     return codes, np.array([totals[lev] for lev in levels], dtype=float)

@@ -1,0 +1,242 @@
+"""The package's shape, checked from the source (no import is executed).
+
+``src/helpers`` is four layers over a foundation, and imports only go down::
+
+    pipeline  ->  report  ->  data  ->  stats  ->  foundation (paths, errors, chapters, lifecycle)
+
+``helpers.weights`` and ``helpers.groups`` are compatibility re-exports and ``helpers.__main__``
+the command line: all three stand outside the layers, and no module inside a layer imports them.
+Every import counts - at the top of a module, inside a function, ``from helpers import x`` and
+relative forms - so a lazy import cannot hide a cycle or an upward dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpers.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+SRC = PROJECT_ROOT / "src"
+PACKAGE = SRC / "helpers"
+MAX_FILE_LINES = 600
+MAX_NOTEBOOK_LINE = 120  # ruff's line-length in pyproject.toml
+
+#: layer name -> rank; a module may import modules of its own rank or lower
+LAYERS = {"foundation": 0, "stats": 1, "data": 2, "report": 3, "pipeline": 4}
+FOUNDATION = {"helpers", "helpers.paths", "helpers.errors", "helpers.chapters", "helpers.lifecycle"}
+COMPATIBILITY = {"helpers.weights", "helpers.groups"}
+OUTSIDE = COMPATIBILITY | {"helpers.__main__"}
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str   # importing module
+    target: str   # imported module (resolved to a module of the package)
+    path: Path
+    line: int
+
+    def where(self) -> str:
+        return f"{self.path.relative_to(PROJECT_ROOT)}:{self.line}"
+
+
+def module_name(path: Path, root: Path = SRC) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def resolve(name: str, modules: set[str]) -> str | None:
+    """The module of the package that ``name`` (a module or an attribute path) refers to."""
+    while name:
+        if name in modules:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def imports_of(source: str, module: str, is_package: bool, modules: set[str]) -> list[tuple[str, int]]:
+    """(imported module, line) of every import in ``source`` that names a module of ``modules``,
+    wherever it stands (top level, functions, conditionals), absolute or relative."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                target = resolve(alias.name, modules)
+                if target:
+                    found.append((target, node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:   # relative: counted from the module's own package
+                package = module if is_package else module.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                base = f"{package}.{node.module}" if node.module else package
+            else:
+                base = node.module or ""
+            for alias in node.names:   # ``from helpers import paths`` names a module, ``__version__`` does not
+                full = f"{base}.{alias.name}"
+                target = full if full in modules else resolve(base, modules)
+                if target:
+                    found.append((target, node.lineno))
+    return found
+
+
+def package_files() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def import_graph() -> list[Import]:
+    files = package_files()
+    modules = set(files)
+    edges = []
+    for module, path in files.items():
+        for target, line in imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py", modules):
+            if target != module:
+                edges.append(Import(module, target, path, line))
+    return edges
+
+
+def layer_of(module: str) -> str | None:
+    """The module's layer, or None for the modules outside the layers."""
+    if module in OUTSIDE:
+        return None
+    if module in FOUNDATION:
+        return "foundation"
+    top = module.split(".")[1]
+    if top in LAYERS:
+        return top
+    raise AssertionError(f"{module} belongs to no layer: add it to a layer, or to OUTSIDE in tests/test_structure.py")
+
+
+def find_cycles(edges: list[Import]) -> list[list[Import]]:
+    """One cycle (as its chain of imports) through every back edge of a depth-first search."""
+    graph: dict[str, list[Import]] = {}
+    for e in edges:
+        graph.setdefault(e.source, []).append(e)
+    state: dict[str, int] = {}   # 1 on the stack, 2 done
+    stack: list[Import] = []
+    cycles, seen = [], set()
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        for e in graph.get(node, []):
+            if state.get(e.target) == 1:
+                start = next((i for i, s in enumerate(stack) if s.source == e.target), len(stack))
+                cycle = [*stack[start:], e]
+                key = frozenset(s.source for s in cycle)
+                if key not in seen:
+                    seen.add(key)
+                    cycles.append(cycle)
+            elif e.target not in state:
+                stack.append(e)
+                visit(e.target)
+                stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+# ---------------------------------------------------------------------------------------
+# the checker checks itself
+# ---------------------------------------------------------------------------------------
+def test_every_import_form_is_seen():
+    modules = {"helpers", "helpers.paths", "helpers.stats", "helpers.stats.bands", "helpers.data",
+               "helpers.data.published", "helpers.report"}
+    source = (
+        "import helpers.paths\n"
+        "from helpers import paths, __version__\n"
+        "from helpers.stats import wilson\n"
+        "from . import published\n"
+        "from ..stats.bands import Band\n"
+        "def lazy():\n"
+        "    from helpers.report import Chapter\n"
+        "    import numpy\n"
+    )
+    found = imports_of(source, "helpers.data.io", False, modules)
+    assert found == [("helpers.paths", 1), ("helpers.paths", 2), ("helpers", 2), ("helpers.stats", 3),
+                     ("helpers.data.published", 4), ("helpers.stats.bands", 5), ("helpers.report", 7)]
+    # in a package's __init__, one dot is the package itself
+    assert imports_of("from .bands import Band", "helpers.stats", True, modules) == [("helpers.stats.bands", 1)]
+
+
+def test_a_cycle_is_reported_with_its_path():
+    def edge(source, target, line):
+        return Import(f"helpers.{source}", f"helpers.{target}", PACKAGE / f"{source}.py", line)
+
+    edges = [edge("a", "b", 3), edge("b", "c", 4), edge("c", "a", 5), edge("c", "paths", 6),
+             edge("d", "e", 7), edge("e", "d", 8)]
+    cycles = find_cycles(edges)
+    assert [[e.source for e in cycle] for cycle in cycles] == [["helpers.a", "helpers.b", "helpers.c"],
+                                                              ["helpers.d", "helpers.e"]]
+    assert cycles[0][-1].where() == "src/helpers/c.py:5"
+    assert not find_cycles(edges[:2] + edges[3:4])
+
+
+def test_the_graph_sees_every_layer():
+    layers = {layer_of(m) for m in package_files()}
+    assert layers == {*LAYERS, None}
+    assert any(e.source.startswith("helpers.pipeline") and e.target.startswith("helpers.report")
+               for e in import_graph())
+
+
+# ---------------------------------------------------------------------------------------
+# the package
+# ---------------------------------------------------------------------------------------
+def test_no_import_cycle():
+    cycles = find_cycles(import_graph())
+    described = [" -> ".join(f"{e.source} ({e.where()})" for e in cycle) + f" -> {cycle[0].source}"
+                 for cycle in cycles]
+    assert not described, "import cycles:\n" + "\n".join(described)
+
+
+def test_imports_only_go_down_the_layers():
+    upward = []
+    for e in import_graph():
+        source, target = layer_of(e.source), layer_of(e.target)
+        if source is None or target is None:
+            continue
+        if LAYERS[target] > LAYERS[source]:
+            upward.append(f"{e.where()}: {e.source} ({source}) imports {e.target} ({target}); "
+                          f"imports must go down: {' -> '.join(reversed(LAYERS))}")
+    assert not upward, "\n".join(upward)
+
+
+def test_no_layer_imports_a_compatibility_module():
+    bad = [f"{e.where()}: {e.source} imports {e.target}, which stands outside the layers; "
+           f"import its home module instead" for e in import_graph()
+           if layer_of(e.source) is not None and e.target in OUTSIDE]
+    assert not bad, "\n".join(bad)
+
+
+def test_no_source_file_is_too_long():
+    long = []
+    for path in sorted(SRC.rglob("*")):
+        if not path.is_file() or any(p.endswith(".egg-info") or p == "__pycache__" for p in path.parts):
+            continue
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > MAX_FILE_LINES:
+            long.append(f"{path.relative_to(PROJECT_ROOT)}:{n}: {n} lines (at most {MAX_FILE_LINES}); split it")
+    assert not long, "\n".join(long)
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebook_code_lines_fit(notebook):
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    long = []
+    for index, cell in enumerate(cells, start=1):   # numbered as ruff and JupyterLab's cell count do
+        if cell["cell_type"] != "code":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        for number, line in enumerate(source.splitlines(), start=1):
+            if len(line) > MAX_NOTEBOOK_LINE:
+                long.append(f"{notebook.relative_to(PROJECT_ROOT)}: cell {index}, line {number}: "
+                            f"{len(line)} characters (at most {MAX_NOTEBOOK_LINE})")
+    assert not long, "\n".join(long)
