@@ -96,3 +96,17 @@ def test_chapter_writer_records_claims_figures_and_tables(tmp_path):
     table = chapter.table(pd.DataFrame({"g": [1, 1], "count": [2, 30]}), "t", caption="c", data="synthetic",
                           count_columns=["count"], group_by=[["g"]])
     assert table["count"].isna().all()
+
+
+def test_a_claim_judged_by_its_interval_needs_the_whole_interval_on_the_claimed_side():
+    # "a small minority below 20 %": estimate 0.12 but the interval reaches 0.25
+    common = dict(direction="less", null_value=0.2, alpha=0.05)
+    assert verdict(0.001, 0.12, **common) == "supported"
+    assert verdict(0.001, 0.12, judged_by="interval", ci_low=0.05, ci_high=0.25, **common) == "not supported"
+    assert verdict(0.001, 0.12, judged_by="interval", ci_low=0.05, ci_high=0.19, **common) == "supported"
+    assert verdict(0.2, 0.12, judged_by="interval", ci_low=0.05, ci_high=0.19, **common) == "not supported"
+    greater = dict(direction="greater", null_value=0.5, alpha=0.05, judged_by="interval")
+    assert verdict(0.001, 0.7, ci_low=0.45, ci_high=0.9, **greater) == "not supported"
+    assert verdict(0.001, 0.7, ci_low=0.55, ci_high=0.9, **greater) == "supported"
+    with pytest.raises(ValueError, match="judged_by"):
+        verdict(0.001, 0.1, judged_by="bound", **common)

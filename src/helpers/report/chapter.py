@@ -143,11 +143,13 @@ class Chapter:
     # -- claims ----------------------------------------------------------------------------
     def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,
               direction: str = "different", null_value: float = 0.0, note: str = "",
-              count: int | None = None) -> Claim:
+              count: int | None = None, judged_by: str = "estimate") -> Claim:
         """Record a tested claim from a helpers.stats result (or a band result: its least favourable end).
 
         ``count``: the respondents behind a share from microdata; below ``min_cell_count`` the
         estimate and interval are suppressed (and the claim cannot be supported on them).
+        ``judged_by="interval"``: the claimed side is judged on the whole interval, not the estimate
+        (see :mod:`helpers.report.claims`).
         """
         check_data_kind(data)
         notes = [note] if note else []
@@ -171,15 +173,15 @@ class Chapter:
             claim_id=claim_id, chapter=self.slug, statement=statement, source=source, source_url=source_url,
             data=data, test=result.test, statistic=float(result.statistic), p_value=float(result.p_value),
             alpha=self.alpha, estimate=float(result.estimate), ci_low=float(low), ci_high=float(high),
-            scale=result.scale, null_value=null_value, direction=direction, n=float(result.n),
-            note="; ".join(notes),
+            scale=result.scale, null_value=null_value, direction=direction, judged_by=judged_by,
+            n=float(result.n), note="; ".join(notes),
         )
         if data != "published" and count is not None and 0 < count < self.min_cell_count:
             claim.estimate = claim.ci_low = claim.ci_high = math.nan
             claim.note = "; ".join([*notes, f"estimate suppressed: fewer than {self.min_cell_count} respondents"])
         claim.p_adjusted = claim.p_value  # provisional: the register adjusts across the family
         claim.verdict = verdict(claim.p_value, claim.estimate, direction=direction, null_value=null_value,
-                                alpha=self.alpha)
+                                alpha=self.alpha, judged_by=judged_by, ci_low=claim.ci_low, ci_high=claim.ci_high)
         return self._add(claim)
 
     def wave_claim(self, claim_id: str, *, statement: str, source: str, comparison, direction: str,

@@ -4,7 +4,9 @@ The verdict rule (stated once, here, and shown in the register chapter):
 
 * ``not testable`` when the data cannot test the claim (the note says what data would);
 * ``supported`` when the BH-adjusted p-value is below ``alpha`` **and** the estimate lies on
-  the side of the null value the claim asserts (``direction``);
+  the side of the null value the claim asserts (``direction``) - or, for a claim judged by its
+  interval (``judged_by="interval"``, e.g. "a small minority": the share's upper bound below the
+  threshold), the whole interval lies on that side;
 * ``not supported`` otherwise.
 
 The sidedness rule: every test is two-sided, and the claim's direction is judged by the sign of
@@ -35,7 +37,7 @@ VERDICTS = ("supported", "not supported", "not testable")
 COLUMNS = (
     "claim_id", "chapter", "statement", "source", "source_url", "data", "test", "statistic",
     "p_value", "p_adjusted", "alpha", "estimate", "ci_low", "ci_high", "scale", "null_value",
-    "direction", "n", "verdict", "note",
+    "direction", "judged_by", "n", "verdict", "note",
 )
 
 
@@ -58,6 +60,7 @@ class Claim:
     scale: str = ""
     null_value: float = 0.0
     direction: str = "different"
+    judged_by: str = "estimate"
     n: float = math.nan
     verdict: str = ""
     note: str = ""
@@ -85,17 +88,24 @@ class Claim:
         return text
 
 
+JUDGED_BY = ("estimate", "interval")
+
+
 def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: float, alpha: float,
-            testable: bool = True) -> str:
-    """The one rule that turns an adjusted p-value and an estimate into a verdict."""
+            testable: bool = True, judged_by: str = "estimate", ci_low: float = math.nan,
+            ci_high: float = math.nan) -> str:
+    """The one rule that turns an adjusted p-value and an estimate (or its interval) into a verdict."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    if judged_by not in JUDGED_BY:
+        raise ValueError(f"judged_by must be one of {JUDGED_BY}, got {judged_by!r}")
     if not testable or p_adjusted is None or math.isnan(p_adjusted):
         return "not testable"
+    low, high = (estimate, estimate) if judged_by == "estimate" else (ci_low, ci_high)
     on_side = {
-        "greater": estimate > null_value,
-        "less": estimate < null_value,
-        "different": estimate != null_value,
+        "greater": low > null_value,
+        "less": high < null_value,
+        "different": low > null_value or high < null_value,
     }[direction]
     return "supported" if (p_adjusted < alpha and on_side) else "not supported"
 
@@ -107,12 +117,16 @@ def adjust_register(frame, *, alpha: float, method: str = "fdr_bh"):
     from helpers.stats import adjust_pvalues
 
     out = frame.copy()
+    for column, default in (("judged_by", "estimate"), ("ci_low", math.nan), ("ci_high", math.nan)):
+        if column not in out:
+            out[column] = default
     p = out["p_value"].astype(float).to_numpy()
     out["p_adjusted"] = adjust_pvalues(p, method=method) if len(p) else p
     out["alpha"] = alpha
     out["verdict"] = [
         verdict(row.p_adjusted, row.estimate, direction=row.direction, null_value=row.null_value,
-                alpha=alpha, testable=isinstance(row.test, str) and bool(row.test) and not np.isnan(row.p_value))
+                alpha=alpha, testable=isinstance(row.test, str) and bool(row.test) and not np.isnan(row.p_value),
+                judged_by=row.judged_by, ci_low=row.ci_low, ci_high=row.ci_high)
         for row in out.itertuples()
     ]
     return out
