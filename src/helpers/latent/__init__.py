@@ -1,0 +1,1 @@
+"""Latent variable models for the two-groups and widening-gap claims (see each module)."""
