@@ -224,7 +224,8 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
     exceed = 0
     stopped = False
     while len(lrs) < n_bootstrap and not stopped:
-        size = min(BATCH, n_bootstrap - len(lrs))
+        # small first batches: under the null the sequential rule often stops after a few dozen samples
+        size = min(BATCH, max(25, len(lrs)), n_bootstrap - len(lrs))
         sims = []
         for _ in range(size):
             theta = rng_null.standard_normal(n)
