@@ -1,0 +1,148 @@
+"""Discrete groups: a K-class binary latent class model fitted on response patterns.
+
+Reuses the batched pattern EM of :mod:`helpers.groups` (``_fit_many``: random starts,
+a short burn-in for every start, the best ones iterated to convergence). Missing
+answers are marginalised (full-information likelihood), as there. Class shares are
+MODEL-BASED (the fitted mixing proportions), not shares of modal assignments, which
+are biased low for a small class when entropy is modest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import StatisticsInputError
+from helpers.groups import (
+    BURN_IN,
+    EM_MAX_ITER,
+    EM_TOL,
+    EPS,
+    _check_int,
+    _compress,
+    _fit_many,
+    _random_starts,
+    _validate_items,
+    _validate_weights,
+)
+
+__all__ = ["ClassModelResult", "fit_class_model"]
+
+
+@dataclass(frozen=True, eq=False)
+class ClassModelResult:
+    """A fitted K-class latent class model (classes ordered by share, largest first).
+
+    ``shares``: model-based class proportions; ``profiles``: class x item endorsement
+    probabilities; ``posterior``: respondent x class membership probabilities (rows of
+    the input); ``n_parameters`` = K (J + 1) - 1; ``bic`` = -2 loglik + p ln n.
+    """
+
+    loglik: float
+    n_parameters: int
+    bic: float
+    aic: float
+    shares: pd.Series
+    profiles: pd.DataFrame
+    posterior: np.ndarray
+    n: int
+    converged: bool
+    settings: dict = field(default_factory=dict)
+
+    def simulate(self, n: int, rng: np.random.Generator | int | None = None, missing=None) -> pd.DataFrame:
+        """``n`` new respondents: class drawn with the model's shares, answers independent Bernoulli.
+
+        ``missing`` (optional boolean n x J) blanks those answers (NaN). The drawn class of
+        each row is in ``frame.attrs["classes"]``.
+        """
+        n = _check_int(n, "n", 1)
+        rng = np.random.default_rng(rng)
+        x, cls = _simulate(self.shares.to_numpy(), self.profiles.to_numpy(), n, rng)
+        if missing is not None:
+            miss = np.asarray(missing, dtype=bool)
+            if miss.shape != x.shape:
+                raise StatisticsInputError(f"missing has shape {miss.shape}, expected {x.shape}")
+            x[miss] = np.nan
+        out = pd.DataFrame(x, columns=list(self.profiles.columns))
+        out.attrs["classes"] = cls
+        return out
+
+
+def _simulate(shares, profiles, n, rng):
+    cls = rng.choice(shares.size, size=n, p=shares / shares.sum())
+    x = (rng.random((n, profiles.shape[1])) < profiles[cls]).astype(float)
+    return x, cls
+
+
+def _fit_patterns(u, m, freq, k, rng, n_init, informed=None, tol=EM_TOL, max_iter=EM_MAX_ITER,
+                  burn_in=BURN_IN, keep=None):
+    """Best K-class solution for each row of ``freq`` (R, P); ``informed`` = (shares, profiles) start.
+
+    Returns shares (R, K), profiles (R, K, J), loglik (R,), converged (R,), classes sorted
+    by share (largest first).
+    """
+    r_count = freq.shape[0]
+    j = u.shape[1]
+    log_pi, theta = _random_starts(rng, r_count * n_init, k, j)
+    log_pi, theta = log_pi.reshape(r_count, n_init, k), theta.reshape(r_count, n_init, k, j)
+    if informed is not None:
+        log_pi[:, 0] = np.log(np.clip(informed[0], EPS, None))
+        theta[:, 0] = np.clip(informed[1], 0.01, 0.99)
+    keep = keep if keep is not None else min(n_init, max(2, n_init // 4))
+    lp, th, ll, cv = _fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=keep, burn_in=burn_in)
+    pi = np.exp(lp)
+    pi /= pi.sum(axis=1, keepdims=True)
+    order = np.argsort(-pi, axis=1, kind="stable")
+    rows = np.arange(r_count)[:, None]
+    return pi[rows, order], th[rows, order], ll, cv
+
+
+def _posterior(u, m, shares, profiles):
+    """Class membership probabilities of patterns (P, K)."""
+    th = np.clip(profiles, EPS, 1 - EPS)
+    logf = u @ np.log(th).T + (m - u) @ np.log1p(-th).T + np.log(np.clip(shares, EPS, None))[None, :]
+    logf -= logf.max(axis=1, keepdims=True)
+    post = np.exp(logf)
+    return post / post.sum(axis=1, keepdims=True)
+
+
+def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, weights=None) -> ClassModelResult:
+    """Fit a K-class binary latent class model on response patterns (``n_init`` random starts).
+
+    ``items``: DataFrame of 0/1 columns, NaN = missing (marginalised). ``weights``
+    (optional, positive) are rescaled to sum to n (pseudo-likelihood). Deterministic
+    for a ``seed``.
+    """
+    x, names = _validate_items(items)
+    k = _check_int(k, "k", 1)
+    n_init = _check_int(n_init, "n_init", 1)
+    seed = _check_int(seed, "seed", 0)
+    n, j = x.shape
+    n_par = k * (j + 1) - 1
+    if n_par > 2**j - 1:
+        raise StatisticsInputError(f"k={k}: {n_par} parameters for {j} binary items exceed the "
+                                   f"{2**j - 1} free cells of the response table (not identified)")
+    if n <= n_par:
+        raise StatisticsInputError(f"items has {n} rows, fewer than the {n_par} parameters of k={k} classes")
+    w = _validate_weights(weights, n)
+    w_row = np.ones(n) if w is None else w * (n / w.sum())
+    patterns, inv = _compress(x)
+    freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
+    u = np.nan_to_num(patterns, nan=0.0)
+    m = (~np.isnan(patterns)).astype(float)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 2, k]))
+    pi, th, ll, cv = _fit_patterns(u, m, freq[None, :], k, rng, n_init)
+    pi, th, ll = pi[0], th[0], float(ll[0])
+    post = _posterior(u, m, pi, th)[inv]
+    labels = pd.Index(range(k), name="class")
+    return ClassModelResult(
+        loglik=ll, n_parameters=n_par, bic=float(-2 * ll + n_par * math.log(n)), aic=float(-2 * ll + 2 * n_par),
+        shares=pd.Series(pi, index=labels, name="share"),
+        profiles=pd.DataFrame(np.clip(th, 0.0, 1.0), index=labels, columns=names),
+        posterior=post, n=n, converged=bool(cv[0]),
+        settings={"n_init": n_init, "seed": seed, "patterns": int(patterns.shape[0]), "weighted": w is not None,
+                  "missing_values": bool(np.isnan(x).any())},
+    )
