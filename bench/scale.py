@@ -7,9 +7,9 @@ read after each: import (the helpers modules and their libraries; a fixed cost, 
 the per-respondent figures), generate (helpers.data.synthetic.generate, scenario 'widening'),
 write_csv (helpers.data.microdata.write_microdata), read_validate (read_microdata), weights
 (helpers.stats.design.survey_weights by region), latent_classes (fit_latent_classes on the
-advanced + mainstream items, k = 1..3, n_init=5, no BLRT), gap_test
-(respondent_gap_trend_test on the two-class assignments) and one_proportion (the share in the
-advanced class against 0.5). The generated frame is dropped once written, as a user who reads
+advanced + mainstream items, k = 1..3, n_init=5, no BLRT), trait_model (fit_trait_model, the
+one-factor 2PL on response patterns) and gap_test (gap_change_test: the class x wave model of
+chapter 05). The generated frame is dropped once written, as a user who reads
 a file would never hold it.
 """
 
@@ -40,15 +40,13 @@ def main(argv: list[str]) -> int:
               file=sys.stderr, flush=True)
         clock[0] = time.perf_counter()
 
-    import numpy as np
-    import pandas as pd
 
     from helpers.data.codebook import load_codebook
     from helpers.data.microdata import read_microdata, write_microdata
     from helpers.data.synthetic import generate
-    from helpers.stats import one_proportion_test, respondent_gap_trend_test
     from helpers.stats.design import survey_weights
     from helpers.stats.groups import fit_latent_classes
+    from helpers.stats.latent import fit_trait_model, gap_change_test
 
     codebook = load_codebook()
     advanced, mainstream = codebook.items_tagged("advanced"), codebook.items_tagged("mainstream")
@@ -73,19 +71,16 @@ def main(argv: list[str]) -> int:
     result = fit_latent_classes(frame[advanced + mainstream], k_range=range(1, 4), n_init=5, blrt_repetitions=0)
     lap("latent_classes")
 
-    two = result.fits[2]
-    assignments = np.asarray(two["assignments"])
-    sophisticated = int(two["profiles"][advanced].mean(axis=1).idxmax())
-    groups = pd.Series(np.where(assignments == sophisticated, "advanced class", "majority class"), index=frame.index)
-    gap = respondent_gap_trend_test(frame[advanced], groups, frame["wave"], focal="advanced class")
-    lap("gap_test")
+    trait = fit_trait_model(frame[advanced + mainstream])
+    lap("trait_model")
 
-    share = one_proportion_test(int((assignments == sophisticated).sum()), len(assignments), 0.5)
-    lap("one_proportion")
+    gap = gap_change_test(frame[advanced + mainstream], frame["wave"], advanced=advanced, mainstream=mainstream)
+    lap("gap_test")
 
     result_path.write_text(json.dumps({
         "n": n, "rows": rows, "csv_bytes": csv_path.stat().st_size, "steps": steps,
-        "peak_rss_kib": peak_rss_kib(), "gap_estimate": gap.estimate, "advanced_share": share.estimate,
+        "peak_rss_kib": peak_rss_kib(), "gap_estimate": gap.estimate, "trait_loglik": trait.loglik,
+        "classes_bic": float(result.table["bic"].min()),
     }, indent=2))
     csv_path.unlink()
     return 0

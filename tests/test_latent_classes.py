@@ -1,4 +1,4 @@
-"""Two-class model on patterns and the planted-data simulator (helpers.latent.classes / planted)."""
+"""Two-class model on patterns and the planted-data simulator (helpers.stats.latent.classes / planted)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from helpers.errors import StatisticsInputError
-from helpers.latent.classes import fit_class_model
-from helpers.latent.planted import ADVANCED, MAINSTREAM, MINORITY_SHARE, SCENARIOS, planted_data
+from helpers.stats.latent.classes import fit_class_model
+from helpers.stats.latent.planted import ADVANCED, MAINSTREAM, MINORITY_SHARE, SCENARIOS, planted_data
 
 
 def test_two_classes_recover_planted_share_and_profiles():

@@ -1,4 +1,4 @@
-"""Widening gap inside one latent class model (helpers.latent.gap_change)."""
+"""Widening gap inside one latent class model (helpers.stats.latent.gap_change)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 import statsmodels.api as sm
 
 from helpers.errors import StatisticsInputError
-from helpers.latent import gap_change as gc
-from helpers.latent.gap_change import gap_change_test
-from helpers.latent.planted import ADVANCED, DELTA, MAINSTREAM, planted_data
+from helpers.stats.latent import gap_change as gc
+from helpers.stats.latent.gap_change import gap_change_test
+from helpers.stats.latent.planted import ADVANCED, DELTA, MAINSTREAM, planted_data
 
 
 def run(scenario, seed=1, **kw):

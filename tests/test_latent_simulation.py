@@ -1,6 +1,6 @@
 """Simulation tier: size and power of the two latent-variable tests on random planted data.
 
-Every replicate is a fresh random draw (helpers.latent.planted: random class membership or
+Every replicate is a fresh random draw (helpers.stats.latent.planted: random class membership or
 trait, independent Bernoulli answers), so the rejection rates carry Monte Carlo error;
 sizes are checked against alpha + 2 Monte Carlo standard errors. Seeds are fixed, so a
 run is reproducible. Each test stays under about three minutes on one core.
@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers.latent.gap_change import gap_change_test
-from helpers.latent.planted import ADVANCED, MAINSTREAM, planted_data
-from helpers.latent.two_groups import two_groups_test
+from helpers.stats.latent.gap_change import gap_change_test
+from helpers.stats.latent.planted import ADVANCED, MAINSTREAM, planted_data
+from helpers.stats.latent.two_groups import two_groups_test
 
 ALPHA = 0.05
 GAP_REPS = 100

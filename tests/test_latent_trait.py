@@ -1,4 +1,4 @@
-"""The one-factor 2PL trait model (helpers.latent.trait), pinned to a published fit.
+"""The one-factor 2PL trait model (helpers.stats.latent.trait), pinned to a published fit.
 
 Reference: LSAT section 6 data, 1,000 examinees, 5 items (Bock & Lieberman 1970,
 Psychometrika 35:179-197; the 32 pattern frequencies as distributed in R ``psych``'s
@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from helpers.errors import StatisticsInputError
-from helpers.latent import trait
-from helpers.latent.trait import fit_trait_model
+from helpers.stats.latent import trait
+from helpers.stats.latent.trait import fit_trait_model
 
 LSAT_FREQ = [3, 6, 2, 11, 1, 1, 3, 4, 1, 8, 0, 16, 0, 3, 2, 15,
              10, 29, 14, 81, 3, 28, 15, 80, 16, 56, 21, 173, 11, 61, 28, 298]

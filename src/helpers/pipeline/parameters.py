@@ -147,8 +147,14 @@ def check_domain(name: str, value: Any, *, chapter: str) -> None:
     where = f"chapter {chapter}: parameter {name!r}"
     if name == "alpha" and not 0 < value < 1:
         raise ParameterError(f"{where} must lie strictly between 0 and 1, got {value!r}")
-    if name in ("seed", "n_init", "blrt_repetitions") and value < 0:
+    if name in ("seed", "n_init") and value < 0:
         raise ParameterError(f"{where} must not be negative, got {value!r}")
+    if name == "n_bootstrap" and value < 99:
+        raise ParameterError(f"{where} must be at least 99 (the p-value's floor is 1/(n_bootstrap + 1)), got {value!r}")
+    if name == "small_minority" and not 0 < value <= 0.5:
+        raise ParameterError(f"{where} must lie in (0, 0.5]: a minority is below half, got {value!r}")
+    if name == "max_classes" and value < 2:
+        raise ParameterError(f"{where} must be at least 2, got {value!r}")
     if name == "min_cell_count" and value < 1:
         raise ParameterError(f"{where} must be at least 1, got {value!r}")
     if name == "weighting" and value not in ("none", "region"):

@@ -40,6 +40,11 @@ def _number(value) -> str:
     return str(value)
 
 
+#: Alternatives of a one-sided test of a signed estimate: refused by the one sidedness rule. Tests whose
+#: statistic is upper-tailed by nature (likelihood-ratio and chi-square tests) are not one-sided in this sense.
+ONE_SIDED = ("larger", "smaller", "greater", "less", "increasing", "decreasing")
+
+
 def _code_cells(notebook: Path) -> set[str]:
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     return {"".join(c["source"]).strip() for c in cells if c["cell_type"] == "code"}
@@ -166,7 +171,7 @@ class Chapter:
             low, high = band.low, band.high
         else:
             low, high = result.low, result.high
-        if getattr(result, "alternative", "two-sided") != "two-sided":
+        if getattr(result, "alternative", "two-sided") in ONE_SIDED:
             raise ValueError(f"claim {claim_id!r}: the register judges two-sided p-values with the claim's direction; "
                              f"pass a two-sided test, not alternative={result.alternative!r}")
         claim = Claim(

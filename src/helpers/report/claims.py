@@ -11,8 +11,9 @@ The verdict rule (stated once, here, and shown in the register chapter):
 
 The sidedness rule: every test is two-sided, and the claim's direction is judged by the sign of
 the estimate. A directional claim is therefore supported at level ``alpha`` exactly when a
-one-sided test in the claimed direction would reject at ``alpha / 2``. No test is run one-sided
-(:meth:`helpers.report.chapter.Chapter.claim` refuses a one-sided result).
+one-sided test in the claimed direction would reject at ``alpha / 2``. No test of a signed estimate is
+run one-sided (:meth:`helpers.report.chapter.Chapter.claim` refuses one); likelihood-ratio tests, upper-
+tailed by nature like chi-square tests, are used as they are.
 
 Where a figure is a verbal phrase or rounded, the test is run at both ends of its band and the
 claim records the end least favourable to it: the end with the largest p-value *in the claimed

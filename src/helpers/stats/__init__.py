@@ -15,10 +15,10 @@ module                 what it holds
 ``rates``              Poisson rates
 ``multiplicity``       adjusted p-values for a family of claims
 ``bands``              verbal and rounded figures, implied counts, tests at every band end
-``respondents``        respondent-level rates by group and wave
 ``weights``            post-stratification, raking, Kish n, weighted intervals
 ``design``             the region weighting of the microdata chapters
-``groups``             latent class models of respondents
+``groups``             latent class models of respondents (pattern EM, BIC, BLRT)
+``latent``             the headline tests: groups against a continuum, a widening gap
 =====================  =====================================================================
 
 The statistics layer imports nothing from the data, report or pipeline layers.
@@ -35,7 +35,6 @@ from helpers.stats.proportions import (
     proportion_ci,
 )
 from helpers.stats.rates import rate_ci
-from helpers.stats.respondents import item_rate_by_group_and_wave, respondent_gap_trend_test
 from helpers.stats.results import Interval, TestResult
 from helpers.stats.trends import diff_in_diff_ci, gap_trend_test, trend_test
 
@@ -59,6 +58,4 @@ __all__ = [
     "across_band",
     "implied_counts",
     "nested_count_band",
-    "item_rate_by_group_and_wave",
-    "respondent_gap_trend_test",
 ]

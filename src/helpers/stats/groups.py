@@ -83,7 +83,7 @@ class LatentClassResult:
 # ----------------------------------------------------------------------------------
 
 
-def _validate_items(items: Any) -> tuple[np.ndarray, list]:
+def validate_items(items: Any) -> tuple[np.ndarray, list]:
     if isinstance(items, pd.DataFrame):
         frame = items
     elif isinstance(items, np.ndarray) and items.ndim == 2:
@@ -126,7 +126,7 @@ def _validate_items(items: Any) -> tuple[np.ndarray, list]:
     return x, list(frame.columns)
 
 
-def _validate_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray | None:
+def validate_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray | None:
     if weights is None:
         return None
     try:
@@ -143,13 +143,13 @@ def _validate_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray
     return w
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
+def check_int(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
         raise StatisticsInputError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
 
 
-def _compress(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def compress_patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique response patterns (NaN kept) and the row -> pattern index."""
     n, j = x.shape
     coded = np.where(np.isnan(x), 2, x).astype(np.int64)
@@ -224,13 +224,13 @@ def _em(uu, u, m, freq, log_pi, theta, tol, max_iter):
     return log_pi, theta, ll, iters, converged
 
 
-def _random_starts(rng, count, k, j):
+def random_starts(rng, count, k, j):
     log_pi = np.full((count, k), -math.log(k))
     theta = rng.uniform(0.05, 0.95, size=(count, k, j))
     return log_pi, theta
 
 
-def _fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=1, burn_in=None):
+def fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=1, burn_in=None):
     """Best solution per problem from several starts.
 
     freq: (R, P) for R data sets; log_pi (R, S, k), theta (R, S, k, J) starts. With
@@ -354,18 +354,18 @@ def fit_latent_classes(
     ``weights`` (optional, positive) are rescaled to sum to n and enter as a
     pseudo-likelihood; BIC and BLRT are then approximate. Deterministic for a seed.
     """
-    x, names = _validate_items(items)
+    x, names = validate_items(items)
     n, j = x.shape
     try:
-        ks = sorted({_check_int(k, "k_range value", 1) for k in k_range})
+        ks = sorted({check_int(k, "k_range value", 1) for k in k_range})
     except TypeError:
         raise StatisticsInputError(f"k_range={k_range!r} must be an iterable of positive integers") from None
     if not ks:
         raise StatisticsInputError("k_range is empty")
-    n_init = _check_int(n_init, "n_init", 1)
-    seed = _check_int(seed, "seed", 0)
-    blrt_repetitions = _check_int(blrt_repetitions, "blrt_repetitions", 0)
-    w = _validate_weights(weights, n)
+    n_init = check_int(n_init, "n_init", 1)
+    seed = check_int(seed, "seed", 0)
+    blrt_repetitions = check_int(blrt_repetitions, "blrt_repetitions", 0)
+    w = validate_weights(weights, n)
     free_cells = 2.0**j - 1
     for k in ks:
         n_par = k * (j + 1) - 1
@@ -381,7 +381,7 @@ def fit_latent_classes(
         )
     w_row = np.ones(n) if w is None else w * (n / w.sum())
     has_missing = bool(np.isnan(x).any())
-    patterns, inv = _compress(x)
+    patterns, inv = compress_patterns(x)
     freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
     u = np.nan_to_num(patterns, nan=0.0)
     obs = (~np.isnan(patterns)).astype(float)
@@ -389,9 +389,9 @@ def fit_latent_classes(
     fits: dict[int, dict] = {}
     for k, child in zip(ks, seeds.spawn(len(ks)), strict=True):
         rng = np.random.default_rng(child)
-        log_pi, theta = _random_starts(rng, n_init, k, j)
+        log_pi, theta = random_starts(rng, n_init, k, j)
         keep = min(n_init, max(2, n_init // 4))
-        lp, th, ll_np, _ = _fit_many(u, obs, freq[None, :], log_pi[None], theta[None], EM_TOL, EM_MAX_ITER,
+        lp, th, ll_np, _ = fit_many(u, obs, freq[None, :], log_pi[None], theta[None], EM_TOL, EM_MAX_ITER,
                                      keep=keep, burn_in=BURN_IN)
         lp, th, ll_np = lp[0], th[0], float(ll_np[0])
         loglik, post, pi, pis, n_par, conv = _stepmix_refit(patterns, freq, np.exp(lp), th, seed, has_missing)
@@ -475,9 +475,9 @@ def _blrt(x, w_row, null_fit, alt_fit, k, reps, seed):
         cls = rng.choice(pi0.size, size=n, p=pi0 / pi0.sum())
         sim = (rng.random((n, j)) < th0[cls]).astype(float)
         sim[missing] = np.nan
-        pats, inv = _compress(sim)
+        pats, inv = compress_patterns(sim)
         per_rep.append((pats, np.bincount(inv, weights=w_row, minlength=pats.shape[0])))
-    patterns, inv_all = _compress(np.vstack([pats for pats, _ in per_rep]))
+    patterns, inv_all = compress_patterns(np.vstack([pats for pats, _ in per_rep]))
     freq = np.zeros((reps, patterns.shape[0]))
     offset = 0
     for b, (pats, f) in enumerate(per_rep):
@@ -488,11 +488,11 @@ def _blrt(x, w_row, null_fit, alt_fit, k, reps, seed):
     starts = BLRT_N_INIT + 1
     lls = []
     for kk, informed in ((k - 1, null_fit), (k, alt_fit)):
-        log_pi, theta = _random_starts(rng, reps * starts, kk, j)
+        log_pi, theta = random_starts(rng, reps * starts, kk, j)
         log_pi, theta = log_pi.reshape(reps, starts, kk), theta.reshape(reps, starts, kk, j)
         log_pi[:, 0] = np.log(np.clip(informed["class_sizes"], EPS, None))
         theta[:, 0] = np.clip(informed["profiles"], 0.01, 0.99)
-        lls.append(_fit_many(u, obs, freq, log_pi, theta, BLRT_TOL, BLRT_MAX_ITER, keep=2,
+        lls.append(fit_many(u, obs, freq, log_pi, theta, BLRT_TOL, BLRT_MAX_ITER, keep=2,
                              burn_in=BLRT_BURN_IN)[2])
     lrs = np.maximum(0.0, 2.0 * (lls[1] - lls[0]))
     exceed = int(np.sum(lrs >= lr_obs - 1e-8))
@@ -528,7 +528,7 @@ def class_trend(assignments, waves, level: float = 0.95, weights=None) -> pd.Dat
     if np.any(a_num != np.round(a_num)) or np.any(a_num < 0):
         raise StatisticsInputError("assignments must be non-negative integer class labels")
     a = a_num.astype(int)
-    w = _validate_weights(weights, a.size)
+    w = validate_weights(weights, a.size)
     classes = np.arange(a.max() + 1)
     rows = []
     for wave in pd.unique(wv):

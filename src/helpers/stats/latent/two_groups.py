@@ -40,18 +40,20 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from helpers.errors import StatisticsInputError
-from helpers.groups import _check_int, _compress, _validate_items
-from helpers.latent import classes as _classes
-from helpers.latent import trait as _trait
-from helpers.stats import TestResult, _check_level
+from helpers.stats.checks import check_level
+from helpers.stats.groups import check_int, compress_patterns, validate_items
+from helpers.stats.latent import classes as _classes
+from helpers.stats.latent import trait as _trait
+from helpers.stats.results import TestResult
 
 __all__ = ["TwoGroupsResult", "two_groups_test"]
 
 TEST_NAME = "groups or continuum: LCA2 vs 2PL likelihood ratio, parametric bootstrap under the 2PL"
 #: Bootstrap fits: random starts per replicate besides the informed start, and EM settings
-#: (per-respondent tolerance 1e-6 as in helpers.groups' BLRT).
+#: (per-respondent tolerance 1e-6 as in helpers.stats.groups' BLRT).
 BOOT_N_INIT = 3
 BOOT_BURN_IN = (50, 1e-5)
 BOOT_TOL = 1e-6
@@ -95,7 +97,7 @@ class TwoGroupsResult:
     def verdict(self, p_adjusted: float | None = None, alpha: float = 0.05) -> str:
         """'supported' or 'not supported' (adjusted p < alpha, advanced class smaller, share high < small_minority)."""
         p = self.p_value if p_adjusted is None else float(p_adjusted)
-        _check_level(alpha, "alpha")
+        check_level(alpha, "alpha")
         ok = p < alpha and self.advanced_class_smaller and self.high < self.small_minority
         return "supported" if ok else "not supported"
 
@@ -117,7 +119,8 @@ class TwoGroupsResult:
         if self.high >= self.small_minority:
             return (lead + f" and the advanced-technology class is the smaller one, but it cannot be shown to be a "
                     f"small minority below {self.small_minority:.0%} ({share}).")
-        return lead + f", and the advanced-technology class is a small minority below {self.small_minority:.0%} ({share})."
+        return (lead + f", and the advanced-technology class is a small minority below {self.small_minority:.0%} "
+                f"({share}).")
 
     def as_test_result(self) -> TestResult:
         """The register fields as a :class:`helpers.stats.TestResult` (details in ``extra``)."""
@@ -159,9 +162,9 @@ def _pool(datasets, w_rows=None):
     """Common pattern matrix (u, m) and per-data-set frequencies (R, P) of simulated data sets."""
     per = []
     for x in datasets:
-        pats, inv = _compress(x)
+        pats, inv = compress_patterns(x)
         per.append((pats, np.bincount(inv, minlength=pats.shape[0]).astype(float)))
-    patterns, inv_all = _compress(np.vstack([p for p, _ in per]))
+    patterns, inv_all = compress_patterns(np.vstack([p for p, _ in per]))
     freq = np.zeros((len(per), patterns.shape[0]))
     offset = 0
     for b, (pats, f) in enumerate(per):
@@ -183,25 +186,25 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
     interval at ``level``. ``n_init``: random starts of the LCA2 on the real data.
     Deterministic for a ``seed``. Unweighted (simple random sampling of respondents).
     """
-    x, names = _validate_items(items)
+    x, names = validate_items(items)
     adv_mask = _check_columns(names, advanced)
     if isinstance(small_minority, bool) or not isinstance(small_minority, numbers.Real) or not 0 < small_minority < 1:
         raise StatisticsInputError(f"small_minority={small_minority!r} must be a share strictly between 0 and 1")
-    n_bootstrap = _check_int(n_bootstrap, "n_bootstrap", 19)
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 19)
     if sequential_h is not None:
-        sequential_h = _check_int(sequential_h, "sequential_h", 1)
-    n_share_bootstrap = _check_int(n_share_bootstrap, "n_share_bootstrap", 19)
-    n_init = _check_int(n_init, "n_init", 1)
-    n_quadrature = _check_int(n_quadrature, "n_quadrature", 2)
-    seed = _check_int(seed, "seed", 0)
-    level = _check_level(level)
+        sequential_h = check_int(sequential_h, "sequential_h", 1)
+    n_share_bootstrap = check_int(n_share_bootstrap, "n_share_bootstrap", 19)
+    n_init = check_int(n_init, "n_init", 1)
+    n_quadrature = check_int(n_quadrature, "n_quadrature", 2)
+    seed = check_int(seed, "seed", 0)
+    level = check_level(level)
     n, j = x.shape
     if j < 3:
         raise StatisticsInputError(f"items has {j} columns; two classes need at least 3 items to be identified")
     if n <= 2 * j + 1:
         raise StatisticsInputError(f"items has {n} rows, too few for {2 * j + 1} parameters")
     started = time.perf_counter()
-    patterns, inv = _compress(x)
+    patterns, inv = compress_patterns(x)
     freq = np.bincount(inv, minlength=patterns.shape[0]).astype(float)
     u = np.nan_to_num(patterns, nan=0.0)
     m = (~np.isnan(patterns)).astype(float)
@@ -268,7 +271,8 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
             + ("is" if smaller else "is NOT") + " the smaller class; "
             f"supported only if adjusted p < alpha, the advanced class is smaller and the interval's upper end "
             f"< {small_minority:g}")
-    profiles = {names[i]: [float(th[0, i]), float(th[1, i])] for i in range(j)}
+    profiles = pd.DataFrame({"advanced class": th[adv_c], "majority class": th[1 - adv_c], "advanced item": adv_mask},
+                            index=pd.Index(list(names), name="item"))
     extra = {
         "bootstrap_lr": np.array(lrs), "class_shares": pi.tolist(), "advanced_class": adv_c, "profiles": profiles,
         "trait_items": {"discrimination": a.tolist(), "intercept": c.tolist()}, "trait_converged": tr_conv,
@@ -281,6 +285,27 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
         test=TEST_NAME, method="lr_parametric_bootstrap_2pl", statistic=float(lr), p_value=float(p),
         estimate=share, low=low, high=high, level=level, n=int(n),
         scale="share of respondents in the advanced-technology class (model-based, 0-1)",
-        alternative="greater (groups fit better than a continuum)", note=note, advanced_class_smaller=smaller,
+        alternative="upper tail of the LR (groups fit better than a continuum)", note=note, advanced_class_smaller=smaller,
         small_minority=float(small_minority), loglik_classes=ll_cls, loglik_trait=float(ll_trait),
         bootstrap_samples=b, exceedances=exceed, stopped_early=stopped, extra=extra)
+
+
+def compare_models(items, *, max_classes: int = 4, n_init: int = 20, seed: int = 2018) -> pd.DataFrame:
+    """Latent class models with 1..``max_classes`` classes beside the one-factor 2PL (a continuum).
+
+    One row per model: log-likelihood, number of parameters and BIC (lower is better). BIC alone
+    cannot tell groups from a continuum (classes appear whenever items are associated); the
+    groups-against-continuum test (:func:`two_groups_test`) calibrates the comparison that can.
+    """
+    from helpers.stats.groups import fit_latent_classes
+
+    check_int(max_classes, "max_classes", 1)
+    fits = fit_latent_classes(items, k_range=range(1, max_classes + 1), n_init=n_init, seed=seed,
+                              blrt_repetitions=0)
+    rows = [{"model": f"{k} latent class{'es' if k > 1 else ''}", "kind": "discrete groups", "loglik": row.loglik,
+             "n_parameters": row.n_parameters, "bic": row.bic} for k, row in fits.table.set_index("k").iterrows()]
+    trait = _trait.fit_trait_model(items)
+    rows.append({"model": "one continuous trait (2PL)", "kind": "continuum", "loglik": trait.loglik,
+                 "n_parameters": trait.n_parameters, "bic": trait.bic})
+    table = pd.DataFrame(rows)
+    return table.assign(lowest_bic=table["bic"] == table["bic"].min())

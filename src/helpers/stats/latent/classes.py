@@ -1,6 +1,6 @@
 """Discrete groups: a K-class binary latent class model fitted on response patterns.
 
-Reuses the batched pattern EM of :mod:`helpers.groups` (``_fit_many``: random starts,
+Reuses the batched pattern EM of :mod:`helpers.stats.groups` (``fit_many``: random starts,
 a short burn-in for every start, the best ones iterated to convergence). Missing
 answers are marginalised (full-information likelihood), as there. Class shares are
 MODEL-BASED (the fitted mixing proportions), not shares of modal assignments, which
@@ -16,17 +16,17 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import StatisticsInputError
-from helpers.groups import (
+from helpers.stats.groups import (
     BURN_IN,
     EM_MAX_ITER,
     EM_TOL,
     EPS,
-    _check_int,
-    _compress,
-    _fit_many,
-    _random_starts,
-    _validate_items,
-    _validate_weights,
+    check_int,
+    compress_patterns,
+    fit_many,
+    random_starts,
+    validate_items,
+    validate_weights,
 )
 
 __all__ = ["ClassModelResult", "fit_class_model"]
@@ -58,7 +58,7 @@ class ClassModelResult:
         ``missing`` (optional boolean n x J) blanks those answers (NaN). The drawn class of
         each row is in ``frame.attrs["classes"]``.
         """
-        n = _check_int(n, "n", 1)
+        n = check_int(n, "n", 1)
         rng = np.random.default_rng(rng)
         x, cls = _simulate(self.shares.to_numpy(), self.profiles.to_numpy(), n, rng)
         if missing is not None:
@@ -86,13 +86,13 @@ def _fit_patterns(u, m, freq, k, rng, n_init, informed=None, tol=EM_TOL, max_ite
     """
     r_count = freq.shape[0]
     j = u.shape[1]
-    log_pi, theta = _random_starts(rng, r_count * n_init, k, j)
+    log_pi, theta = random_starts(rng, r_count * n_init, k, j)
     log_pi, theta = log_pi.reshape(r_count, n_init, k), theta.reshape(r_count, n_init, k, j)
     if informed is not None:
         log_pi[:, 0] = np.log(np.clip(informed[0], EPS, None))
         theta[:, 0] = np.clip(informed[1], 0.01, 0.99)
     keep = keep if keep is not None else min(n_init, max(2, n_init // 4))
-    lp, th, ll, cv = _fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=keep, burn_in=burn_in)
+    lp, th, ll, cv = fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=keep, burn_in=burn_in)
     pi = np.exp(lp)
     pi /= pi.sum(axis=1, keepdims=True)
     order = np.argsort(-pi, axis=1, kind="stable")
@@ -116,10 +116,10 @@ def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, we
     (optional, positive) are rescaled to sum to n (pseudo-likelihood). Deterministic
     for a ``seed``.
     """
-    x, names = _validate_items(items)
-    k = _check_int(k, "k", 1)
-    n_init = _check_int(n_init, "n_init", 1)
-    seed = _check_int(seed, "seed", 0)
+    x, names = validate_items(items)
+    k = check_int(k, "k", 1)
+    n_init = check_int(n_init, "n_init", 1)
+    seed = check_int(seed, "seed", 0)
     n, j = x.shape
     n_par = k * (j + 1) - 1
     if n_par > 2**j - 1:
@@ -127,9 +127,9 @@ def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, we
                                    f"{2**j - 1} free cells of the response table (not identified)")
     if n <= n_par:
         raise StatisticsInputError(f"items has {n} rows, fewer than the {n_par} parameters of k={k} classes")
-    w = _validate_weights(weights, n)
+    w = validate_weights(weights, n)
     w_row = np.ones(n) if w is None else w * (n / w.sum())
-    patterns, inv = _compress(x)
+    patterns, inv = compress_patterns(x)
     freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
     u = np.nan_to_num(patterns, nan=0.0)
     m = (~np.isnan(patterns)).astype(float)

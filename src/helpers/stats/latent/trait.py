@@ -12,7 +12,7 @@ gradient) in the slope-intercept form logit P = a_j theta + c_j, with bounded
 slopes |a_j| <= A_MAX and intercepts |c_j| <= C_MAX, so items endorsed by almost
 nobody or almost everybody stay finite; difficulties are b_j = -c_j / a_j.
 
-Missing answers follow :mod:`helpers.groups`: full-information likelihood, a
+Missing answers follow :mod:`helpers.stats.groups`: full-information likelihood, a
 missing answer contributes no factor to its respondent's likelihood (missing at
 random); a respondent with no answered item is an error. The sign of theta is not
 identified (a -> -a leaves the likelihood unchanged): the fit is oriented so that
@@ -34,7 +34,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
 from helpers.errors import StatisticsInputError
-from helpers.groups import _check_int, _compress, _validate_items, _validate_weights
+from helpers.stats.groups import check_int, compress_patterns, validate_items, validate_weights
 
 __all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX"]
 
@@ -169,7 +169,8 @@ def _fit_patterns_batch(u, m, freq, n_quadrature, start, tol=1e-8, max_iter=100)
             t_ll, t_logf, t_lse, t_prob = evaluate(trial, fr)
             ok = (t_ll >= old - 1e-10) & ~accepted
             sel = idx[ok]
-            params[sel], ll[sel], logf[sel], lse[sel], prob[sel] = trial[ok], t_ll[ok], t_logf[ok], t_lse[ok], t_prob[ok]
+            params[sel], ll[sel], logf[sel] = trial[ok], t_ll[ok], t_logf[ok]
+            lse[sel], prob[sel] = t_lse[ok], t_prob[ok]
             accepted |= ok
             if accepted.all():
                 break
@@ -246,7 +247,7 @@ class TraitModelResult:
         ``missing`` (optional boolean array n x J) blanks those answers (NaN), e.g. to
         keep the missing-value pattern of the real data in a parametric bootstrap.
         """
-        n = _check_int(n, "n", 1)
+        n = check_int(n, "n", 1)
         rng = np.random.default_rng(rng)
         a = self.items["discrimination"].to_numpy()
         c = self.items["intercept"].to_numpy()
@@ -278,22 +279,22 @@ def fit_trait_model(items, *, n_quadrature: int = 21, weights=None, n_starts: in
     """Fit the one-factor 2PL model by marginal maximum likelihood (Gauss-Hermite quadrature).
 
     ``items``: DataFrame of 0/1 columns (rows = respondents; NaN = missing, marginalised
-    out as in :func:`helpers.groups.fit_latent_classes`). ``n_quadrature``: number of
+    out as in :func:`helpers.stats.groups.fit_latent_classes`). ``n_quadrature``: number of
     Gauss-Hermite points for the N(0, 1) trait (21, as R ``ltm``'s default).
     ``weights`` (optional, positive) are rescaled to sum to n and enter as a
     pseudo-likelihood; BIC is then approximate. ``n_starts``: starting points (item-mean
     start, then random slopes; deterministic), the best fit is kept. Errors name the
     offending argument.
     """
-    x, names = _validate_items(items)
-    n_quadrature = _check_int(n_quadrature, "n_quadrature", 2)
-    n_starts = _check_int(n_starts, "n_starts", 1)
+    x, names = validate_items(items)
+    n_quadrature = check_int(n_quadrature, "n_quadrature", 2)
+    n_starts = check_int(n_starts, "n_starts", 1)
     n, j = x.shape
     if j < 2:
         raise StatisticsInputError(f"items has {j} column; a trait model needs at least 2 items")
-    w = _validate_weights(weights, n)
+    w = validate_weights(weights, n)
     w_row = np.ones(n) if w is None else w * (n / w.sum())
-    patterns, inv = _compress(x)
+    patterns, inv = compress_patterns(x)
     freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
     u = np.nan_to_num(patterns, nan=0.0)
     m = (~np.isnan(patterns)).astype(float)

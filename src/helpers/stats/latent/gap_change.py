@@ -51,9 +51,10 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from helpers.errors import StatisticsInputError
-from helpers.groups import _check_int, _compress, _validate_items
-from helpers.latent import classes as _classes
-from helpers.stats import TestResult, _check_level
+from helpers.stats.checks import check_level
+from helpers.stats.groups import check_int, compress_patterns, validate_items
+from helpers.stats.latent import classes as _classes
+from helpers.stats.results import TestResult
 
 __all__ = ["GapChangeResult", "gap_change_test"]
 
@@ -97,7 +98,7 @@ class GapChangeResult:
     def verdict(self, p_adjusted: float | None = None, alpha: float = 0.05) -> str:
         """'supported' (widening) only if the adjusted p < alpha and delta > 0."""
         p = self.p_value if p_adjusted is None else float(p_adjusted)
-        _check_level(alpha, "alpha")
+        check_level(alpha, "alpha")
         return "supported" if (p < alpha and self.estimate > 0) else "not supported"
 
     def interpretation(self, p_adjusted: float | None = None, alpha: float = 0.05) -> str:
@@ -137,7 +138,7 @@ class _Data:
         w_count = t.size
         j = x.shape[1]
         coded = np.column_stack([x, wave_index.astype(float)])
-        rows, inv = _compress(coded)
+        rows, inv = compress_patterns(coded)
         self.freq = np.bincount(inv, minlength=rows.shape[0]).astype(float)
         pats = rows[:, :j]
         self.wv = rows[:, j].astype(int)
@@ -321,11 +322,11 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
     overlap = set(adv) & set(main)
     if overlap:
         raise StatisticsInputError(f"item {sorted(overlap)[0]!r} is in both advanced and mainstream")
-    level = _check_level(level)
-    n_starts = _check_int(n_starts, "n_starts", 1)
-    seed = _check_int(seed, "seed", 0)
+    level = check_level(level)
+    n_starts = check_int(n_starts, "n_starts", 1)
+    seed = check_int(seed, "seed", 0)
     cols = adv + main
-    x, _ = _validate_items(items[cols])
+    x, _ = validate_items(items[cols])
     n = x.shape[0]
     try:
         wv = np.asarray(waves, dtype=float)
@@ -349,7 +350,7 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
 
     # starts: pooled LCA2 posteriors (waves ignored), then random posteriors
     rng = np.random.default_rng(np.random.SeedSequence([seed, 11, 4]))
-    pats, inv = _compress(x)
+    pats, inv = compress_patterns(x)
     pf = np.bincount(inv, minlength=pats.shape[0]).astype(float)
     pu, pm = np.nan_to_num(pats, nan=0.0), (~np.isnan(pats)).astype(float)
     pi, th, _, _ = _classes._fit_patterns(pu, pm, pf[None, :], 2, rng, 10)
@@ -419,6 +420,7 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
     return GapChangeResult(
         test=TEST_NAME, method="lca_class_by_wave_lr", statistic=float(lr), p_value=p, estimate=delta,
         low=delta - z * se_delta, high=delta + z * se_delta, level=level, n=int(n),
-        scale="change per wave unit of the log-odds gap (advanced vs majority class) on each advanced item (logit scale)",
+        scale=("change per wave unit of the log-odds gap (advanced vs majority class) on each advanced item "
+               "(logit scale)"),
         alternative="two-sided", note=note, gaps=gaps, shares=shares, items=items_table, loglik=float(ll1),
         loglik_null=float(ll0), extra=extra)
