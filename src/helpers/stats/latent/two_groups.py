@@ -285,7 +285,8 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
         test=TEST_NAME, method="lr_parametric_bootstrap_2pl", statistic=float(lr), p_value=float(p),
         estimate=share, low=low, high=high, level=level, n=int(n),
         scale="share of respondents in the advanced-technology class (model-based, 0-1)",
-        alternative="upper tail of the LR (groups fit better than a continuum)", note=note, advanced_class_smaller=smaller,
+        alternative="upper tail of the LR (groups fit better than a continuum)", note=note,
+        advanced_class_smaller=smaller,
         small_minority=float(small_minority), loglik_classes=ll_cls, loglik_trait=float(ll_trait),
         bootstrap_samples=b, exceedances=exceed, stopped_early=stopped, extra=extra)
 
