@@ -130,13 +130,14 @@ class TwoGroupsResult:
                           self.level, self.n, self.scale, self.alternative, extra)
 
     def claim_fields(self) -> dict:
-        """Keyword arguments for ``Chapter.claim`` (result, direction, null_value, note).
+        """Keyword arguments for ``Chapter.claim`` (result, direction, null_value, note, judged_by).
 
-        The register rule (adjusted p < alpha and estimate below ``small_minority``) checks
-        the share's estimate only; :meth:`verdict` also needs the interval's upper end below
-        it and the advanced class to be the smaller one (both are in the note).
+        Judged by the interval: the register supports the claim only if the adjusted p < alpha
+        and the share's whole interval lies below ``small_minority`` (at most 0.5, so the
+        advanced class is then the smaller one) - the same rule as :meth:`verdict`.
         """
-        return {"result": self, "direction": "less", "null_value": self.small_minority, "note": self.note}
+        return {"result": self, "direction": "less", "null_value": self.small_minority, "note": self.note,
+                "judged_by": "interval"}
 
 
 def _check_columns(names, advanced):
