@@ -20,7 +20,8 @@ ALPHA = 0.05
 REPLICATES = 20
 MAX_REJECTIONS = 4          # P(X > 4 | n = 20, p = 0.05) = 0.016
 POWER_REPLICATES = 10
-MIN_POWER_REJECTIONS = 4    # P(X >= 4 | n = 10, p = 0.05) = 0.001: found far more often than by chanceCODEBOOK = load_codebook()
+MIN_POWER_REJECTIONS = 4    # P(X >= 4 | n = 10, p = 0.05) = 0.001: far more often than by chance
+CODEBOOK = load_codebook()
 ADVANCED, MAINSTREAM = CODEBOOK.items_tagged("advanced"), CODEBOOK.items_tagged("mainstream")
 
 
