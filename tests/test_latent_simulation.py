@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers.data.codebook import load_codebook
 from helpers.data.synthetic import generate
 from helpers.stats.latent import gap_change_test, two_groups_test
 
