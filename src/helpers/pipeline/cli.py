@@ -48,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="total respondents (default: the published wave sizes)")
     synth.add_argument("--minority-share", type=float, default=None)
     synth.add_argument("--groups", type=int, default=None, help="number of latent caseload groups")
-    synth.add_argument("--out", required=True, metavar="PATH", help="CSV file to write")
+    synth.add_argument("--out", required=True, metavar="PATH",
+                       help="file to write, in the format its extension names: .csv, .xlsx or .sav; a "
+                            "PATH.provenance.json sidecar (and, in xlsx and sav, the file's own metadata) "
+                            "keeps it marked SYNTHETIC")
     return parser
 
 
@@ -70,11 +73,12 @@ def _export(output_dir: str | None, chapters) -> int:
 
 
 def _synth(args) -> int:
-    from helpers.data.microdata import write_microdata
+    from helpers.data.microdata import check_writable, provenance_sidecar, write_microdata
     from helpers.data.synthetic import DEFAULT_SCENARIO, generate
     from helpers.errors import ReportError
 
     try:
+        check_writable(args.out)  # refuse an unknown extension before generating anything
         frame = generate(args.scenario or DEFAULT_SCENARIO, args.seed, n_respondents=args.respondents,
                          minority_share=args.minority_share, n_groups=args.groups, draws=args.draws,
                          drift_logit=args.drift_logit)
@@ -82,7 +86,8 @@ def _synth(args) -> int:
     except (ReportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    print(f"Wrote {len(frame)} synthetic respondents ({frame.attrs.get('label', '')}) to {args.out}")
+    print(f"Wrote {len(frame)} synthetic respondents ({frame.attrs.get('label', '')}) to {args.out}, "
+          f"provenance in {provenance_sidecar(args.out).name}")
     return ExitCode.OK
 
 
