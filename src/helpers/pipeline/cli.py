@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("list", help="each chapter with its parameters, types, defaults and help")
 
-    export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run")
+    export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run, and optionally one PDF")
     export.add_argument("--output-dir", metavar="DIR", help="the run's output folder (default: outputs/)")
+    export.add_argument("--pdf", action="store_true",
+                        help="also write report.pdf: the reader version (index, claims register, chapters without "
+                             "code, figures with captions) in one PDF")
 
     synth = commands.add_parser("synth", help="write synthetic microdata in the codebook's schema")
     synth.add_argument("--scenario", default=None,
@@ -55,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _export(output_dir: str | None, chapters) -> int:
+def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
     import json
 
     from helpers.paths import OutputLayout
@@ -67,8 +70,13 @@ def _export(output_dir: str | None, chapters) -> int:
         return ExitCode.BAD_INPUT
     records = json.loads(layout.run_record.read_text()).get("chapters", {})
     export_chapters(layout, [c.slug for c in chapters])
-    index = write_index(layout, chapters, {s: r.get("status", "") for s, r in records.items()})
+    statuses = {s: r.get("status", "") for s, r in records.items()}
+    index = write_index(layout, chapters, statuses)
     print(f"Exported to {index.parent}")
+    if pdf:
+        from helpers.report.pdf import write_pdf
+
+        print(f"PDF: {write_pdf(layout, chapters, statuses)}")
     return ExitCode.OK
 
 
@@ -120,5 +128,5 @@ def main(argv: list[str] | None = None, chapters=None) -> int:
 
         return int(list_chapters(chapters))
     if args.command == "export":
-        return _export(args.output_dir, chapters)
+        return _export(args.output_dir, chapters, pdf=args.pdf)
     return _synth(args)
