@@ -184,9 +184,12 @@ def stacked_shares(shares, *, totals=None, title: str = "", ylabel: str = "perce
         ax.bar(labels, values, bottom=bottom, label=part)
         bottom = [b + v for b, v in zip(bottom, values)]
     for label, n in zip(labels, [] if totals is None else totals):
-        ax.annotate(count_label(n), (label, 100), ha="center", va="bottom", fontsize=8)
+        ax.annotate(count_label(n), (label, 100), xytext=(0, 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+    if totals is not None:
+        ax.set_ylim(0, 110)  # room for the n above each bar, inside the frame
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, not on them
     fig.tight_layout()
     return fig
