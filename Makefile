@@ -1,23 +1,29 @@
 # The README's two commands: `make report` and `make test`. Each builds the environment first
 # when .venv is missing or pyproject.toml changed, so a fresh clone needs only Python 3.11+,
-# pip and make.
+# pip and make. The environment is installed from requirements.lock (exact versions, resolved from
+# pyproject.toml by `make lock`), then the project itself without dependencies, then the project's
+# Jupyter kernel (netclean-reanalysis, on IPC sockets: see src/helpers/pipeline/kernel.py).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+KERNEL := netclean-reanalysis
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast test-report test-slow lint bench lab list clean distclean env
+.PHONY: help report test test-fast test-report test-slow lint bench lab list clean distclean env lock pdf
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m helpers.pipeline.kernel install
 	@touch $(STAMP)
 
 env: $(STAMP) ## build the environment (.venv) if it is missing or pyproject.toml changed
@@ -43,8 +49,18 @@ lint: $(STAMP) ## ruff check (the rules in pyproject.toml)
 bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
 	$(PY) bench/run.py $(ARGS)
 
-lab: $(STAMP) ## open JupyterLab on the project's kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## open JupyterLab on the project's kernel (NetClean re-analysis)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)
+
+pdf: $(STAMP) ## one PDF of the reader version (outputs/report.pdf) from the last run; runs the report first if needed
+	@test -f outputs/run.json || $(PY) -m helpers run $(ARGS)
+	$(PY) -m helpers export --pdf
+
+lock: ## re-resolve requirements.lock from pyproject.toml (with the dev extra); then `make env`
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --upgrade --extra dev --no-emit-index-url --no-emit-find-links --strip-extras \
+		--output-file $(LOCK) pyproject.toml
 
 list: $(STAMP) ## each chapter with its parameters
 	$(PY) -m helpers list

@@ -22,3 +22,11 @@ def test_environment_yml_mirrors_pyproject():
 def test_python_requirement_admits_the_environment_python():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     assert project["requires-python"].startswith(">=3.11")
+
+
+def test_binder_installs_the_lock_and_the_kernel():
+    requirements = (PROJECT_ROOT / "binder" / "requirements.txt").read_text()
+    assert "-r ../requirements.lock" in requirements.splitlines()
+    post_build = (PROJECT_ROOT / "binder" / "postBuild").read_text()
+    assert "--no-deps -e ." in post_build and "helpers.pipeline.kernel install" in post_build
+    assert "urlpath=lab" in (PROJECT_ROOT / "README.md").read_text()

@@ -267,7 +267,9 @@ def test_load_synthetic_is_labelled():
 
 
 def test_load_user_file_is_labelled(tmp_path, frame):
-    path = write_microdata(frame, tmp_path / "export.csv")
+    plain = frame.copy()
+    plain.attrs = {}  # a user's export: no synthetic provenance (a synthetic frame keeps its mark when written)
+    path = write_microdata(plain, tmp_path / "export.csv")
     out = load_microdata(path, waves=[2016, 2019])
     assert out.attrs["data_kind"] == "user" and out.attrs["label"] == "user microdata: export.csv"
     assert "scenario" not in out.attrs and set(out["wave"]) == {2016, 2019}

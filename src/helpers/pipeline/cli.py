@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("list", help="each chapter with its parameters, types, defaults and help")
 
-    export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run")
+    export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run, and optionally one PDF")
     export.add_argument("--output-dir", metavar="DIR", help="the run's output folder (default: outputs/)")
+    export.add_argument("--pdf", action="store_true",
+                        help="also write report.pdf: the reader version (index, claims register, chapters without "
+                             "code, figures with captions) in one PDF")
 
     synth = commands.add_parser("synth", help="write synthetic microdata in the codebook's schema")
     synth.add_argument("--scenario", default=None,
@@ -49,11 +52,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="total respondents (default: the published wave sizes)")
     synth.add_argument("--minority-share", type=float, default=None)
     synth.add_argument("--groups", type=int, default=None, help="number of latent caseload groups")
-    synth.add_argument("--out", required=True, metavar="PATH", help="CSV file to write")
+    synth.add_argument("--out", required=True, metavar="PATH",
+                       help="file to write, in the format its extension names: .csv, .xlsx or .sav; a "
+                            "PATH.provenance.json sidecar (and, in xlsx and sav, the file's own metadata) "
+                            "keeps it marked SYNTHETIC")
     return parser
 
 
-def _export(output_dir: str | None, chapters) -> int:
+def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
     import json
 
     from helpers.paths import OutputLayout
@@ -65,17 +71,23 @@ def _export(output_dir: str | None, chapters) -> int:
         return ExitCode.BAD_INPUT
     records = json.loads(layout.run_record.read_text()).get("chapters", {})
     export_chapters(layout, [c.slug for c in chapters])
-    index = write_index(layout, chapters, {s: r.get("status", "") for s, r in records.items()})
+    statuses = {s: r.get("status", "") for s, r in records.items()}
+    index = write_index(layout, chapters, statuses)
     print(f"Exported to {index.parent}")
+    if pdf:
+        from helpers.report.pdf import write_pdf
+
+        print(f"PDF: {write_pdf(layout, chapters, statuses)}")
     return ExitCode.OK
 
 
 def _synth(args) -> int:
-    from helpers.data.microdata import write_microdata
+    from helpers.data.microdata import check_writable, provenance_sidecar, write_microdata
     from helpers.data.synthetic import DEFAULT_SCENARIO, generate
     from helpers.errors import ReportError
 
     try:
+        check_writable(args.out)  # refuse an unknown extension before generating anything
         frame = generate(args.scenario or DEFAULT_SCENARIO, args.seed, n_respondents=args.respondents,
                          minority_share=args.minority_share, n_groups=args.groups, draws=args.draws,
                          drift_logit=args.drift_logit)
@@ -83,7 +95,8 @@ def _synth(args) -> int:
     except (ReportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    print(f"Wrote {len(frame)} synthetic respondents ({frame.attrs.get('label', '')}) to {args.out}")
+    print(f"Wrote {len(frame)} synthetic respondents ({frame.attrs.get('label', '')}) to {args.out}, "
+          f"provenance in {provenance_sidecar(args.out).name}")
     return ExitCode.OK
 
 
@@ -116,5 +129,5 @@ def main(argv: list[str] | None = None, chapters=None) -> int:
 
         return int(list_chapters(chapters))
     if args.command == "export":
-        return _export(args.output_dir, chapters)
+        return _export(args.output_dir, chapters, pdf=args.pdf)
     return _synth(args)

@@ -25,7 +25,7 @@ from helpers.paths import OutputLayout
 from helpers.report.claims import COLUMNS, Claim, verdict
 from helpers.report.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
 from helpers.report.evidence import compare
-from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, stamp
+from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, data_words, stamp
 from helpers.stats.bands import BandResult
 
 #: Digits kept in written numbers: enough for any reported precision, stable across runs.
@@ -48,6 +48,41 @@ ONE_SIDED = ("larger", "smaller", "greater", "less", "increasing", "decreasing")
 def _code_cells(notebook: Path) -> set[str]:
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     return {"".join(c["source"]).strip() for c in cells if c["cell_type"] == "code"}
+
+
+def _execution_count() -> int | None:
+    """The number of the cell the kernel is running (None outside IPython)."""
+    try:
+        from IPython import get_ipython
+
+        return get_ipython().execution_count
+    except (ImportError, AttributeError):
+        return None
+
+
+def figure_caption_html(name: str, caption: str, data: str, *, source: str = "", table_path: str = "",
+                        href: str = "") -> str:
+    """The block under a figure: caption, the kind of data in words, the source and the data's CSV.
+
+    ``data-figure`` and ``data-table`` (the table's path under the output folder) let the
+    export give the image its alt text and each page its own link to the table.
+    """
+    import html
+
+    css = "nc-data nc-synthetic" if data == "synthetic" else "nc-data"
+    style = ("color:#b35806;font-weight:700" if data == "synthetic" else "color:#444")
+    parts = [f'<p class="nc-caption-text" style="margin:0.2em 0"><b>Figure.</b> {html.escape(caption)}</p>',
+             f'<p class="{css}" style="margin:0.2em 0;{style}">{html.escape(data_words(data))}</p>']
+    links = []
+    if source:
+        links.append(f"Source: {html.escape(source)}")
+    if table_path:
+        links.append(f'<a class="nc-table-link" href="{html.escape(href or table_path)}" '
+                     f'data-table="{html.escape(table_path)}">The data of this figure (CSV)</a>')
+    if links:
+        parts.append(f'<p style="margin:0.2em 0;font-size:0.9em;color:#555">{" · ".join(links)}</p>')
+    return (f'<div class="nc-figure-caption" data-figure="{html.escape(name)}" data-kind="{html.escape(data)}" '
+            f'style="max-width:52rem;margin:0.2em 0 1.2em 0;font-size:0.95em">' + "".join(parts) + "</div>")
 
 
 def running_chapter() -> str:
@@ -98,8 +133,14 @@ class Chapter:
         return cls(running_chapter(), **options)
 
     # -- figures ---------------------------------------------------------------------------
-    def figure(self, fig, name: str, *, caption: str, source: str, data: str, note: str = ""):
-        """Stamp, save (PNG + SVG) and register a figure, then show it once and close it."""
+    def figure(self, fig, name: str, *, caption: str, source: str, data: str, note: str = "",
+               table: str | None = None):
+        """Stamp, save (PNG + SVG) and register a figure, then show it once, with its caption, and close it.
+
+        Under the image the notebook (and so each HTML page and the PDF) shows the caption, the
+        kind of data in words and a link to the CSV table of the figure's data: ``table`` names
+        it; by default a table of the same name, or the one written in the same cell.
+        """
         check_data_kind(data)
         stamp(fig, source=source, data=data, note=note)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
@@ -108,12 +149,37 @@ class Chapter:
             path = self.figures_dir / f"{name}.{suffix}"
             fig.savefig(path, format=suffix, metadata=metadata)
             files.append(path.name)
-        self._register("figures", name, files, caption, data, source)
+        table = table or self._table_for_figure(name)
+        table_path = f"tables/{self.slug}/{table}.csv" if table else ""
+        self._register("figures", name, files, caption, data, source,
+                       extra={"alt": caption, "data_words": data_words(data), "table": table_path})
         import matplotlib.pyplot as plt
-        from IPython.display import display
+        from IPython.display import HTML, display
 
-        display(fig)
+        figure_meta = {"netclean": {"figure": name, "caption": caption, "data": data}}
+        display(fig, metadata=figure_meta)
         plt.close(fig)  # shown once: the inline backend would show it again at the end of the cell
+        display(HTML(figure_caption_html(name, caption, data, source=source, table_path=table_path,
+                                         href=self._href(table_path))),
+                metadata={"netclean": {"caption_of": name}})
+
+    def _table_for_figure(self, name: str) -> str:
+        """The table holding a figure's data: one of the same name, else the one written in this cell."""
+        tables = {e["name"]: e for e in self._manifest["tables"]}
+        if name in tables:
+            return name
+        cell = _execution_count()
+        same_cell = [e["name"] for e in self._manifest["tables"] if cell is not None and e.get("_cell") == cell]
+        return same_cell[-1] if same_cell else ""
+
+    def _href(self, table_path: str) -> str:
+        """The table's link as seen from the running notebook (export rewrites it for each page)."""
+        if not table_path:
+            return ""
+        try:
+            return os.path.relpath(self.layout.root / table_path, os.getcwd())
+        except ValueError:  # another drive (Windows)
+            return (self.layout.root / table_path).as_uri()
 
     # -- tables ----------------------------------------------------------------------------
     def table(self, frame, name: str, *, caption: str, data: str, source: str = "",
@@ -136,14 +202,17 @@ class Chapter:
         self._register("tables", name, [path.name], caption, data, source)
         return frame
 
-    def _register(self, kind: str, name: str, files: list[str], caption: str, data: str, source: str) -> None:
+    def _register(self, kind: str, name: str, files: list[str], caption: str, data: str, source: str,
+                  extra: dict | None = None) -> None:
         entries = [e for e in self._manifest[kind] if e["name"] != name]
         entries.append({"name": name, "files": files, "caption": caption, "data": data,
-                        "data_label": DATA_KINDS[data], "source": source})
+                        "data_label": DATA_KINDS[data], "source": source, **(extra or {}),
+                        "_cell": _execution_count()})
         self._manifest[kind] = entries
         folder = self.figures_dir if kind == "figures" else self.tables_dir
+        written = [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries]
         atomic_write_text(folder / "manifest.json",
-                          json.dumps({"chapter": self.slug, kind: entries}, indent=2) + "\n")
+                          json.dumps({"chapter": self.slug, kind: written}, indent=2) + "\n")
 
     # -- claims ----------------------------------------------------------------------------
     def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,

@@ -78,12 +78,17 @@ class Claim:
         def number(value: float) -> str:
             return "" if math.isnan(value) else f"{value:.3g}"
 
+        def count(value: float) -> str:  # 1,527 (not 1.53e+03); an effective n keeps one decimal
+            if math.isnan(value):
+                return ""
+            return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
         stage = "" if self.verdict == "not testable" else " (before adjustment across the register)"
         text = f"**{self.claim_id}** — *{self.verdict}*{stage} · data: {self.data}"
         if self.testable:
             interval = f"[{number(self.ci_low)}, {number(self.ci_high)}]"
             text += (f"  \n{self.test}: estimate {number(self.estimate)} {interval} ({self.scale}), "
-                     f"statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {number(self.n)}")
+                     f"statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {count(self.n)}")
         if self.note:
             text += f"  \n<small>{self.note}</small>"
         return text

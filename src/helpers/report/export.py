@@ -50,12 +50,45 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
             continue
         _, nb = nbformat.validator.normalize(nbformat.read(str(source), as_version=4, capture_validation_error={}))
         nb = nbformat.from_dict(nb)
-        targets = ((full, layout.html / f"{slug}.html"), (reader, layout.html / "reader" / f"{slug}.html"))
-        for exporter, target in targets:
+        for exporter, target, depth in ((full, layout.html / f"{slug}.html", 1),
+                                        (reader, layout.html / "reader" / f"{slug}.html", 2)):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
-            atomic_write_text(target, body)
+            atomic_write_text(target, finish_figures(body, layout, slug, depth=depth))
             written.append(target)
     return written
+
+
+def finish_figures(page: str, layout: OutputLayout, slug: str, *, depth: int) -> str:
+    """Each figure's caption as its alt text, and the link to its data's CSV as seen from this page.
+
+    ``depth``: folders between the page and the output root (``html/`` 1, ``html/reader/`` 2).
+    A figure whose table was written after it (same name) gets its link here.
+    """
+    if "nc-figure-caption" not in page:
+        return page
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, features="html.parser")
+    up = "../" * depth
+    for block in soup.select("div.nc-figure-caption"):
+        caption = block.select_one(".nc-caption-text")
+        words = block.select_one(".nc-data")
+        image = block.find_previous("img")
+        if image is not None and caption is not None:
+            text = caption.get_text(" ", strip=True).removeprefix("Figure.").strip()
+            image["alt"] = text + (f" ({words.get_text(strip=True)})" if words is not None else "")
+        link = block.select_one("a[data-table]")
+        if link is None:
+            table = f"tables/{slug}/{block.get('data-figure', '')}.csv"
+            if (layout.root / table).is_file():
+                line = soup.new_tag("p", style="margin:0.2em 0;font-size:0.9em;color:#555")
+                link = soup.new_tag("a", attrs={"class": "nc-table-link", "data-table": table})
+                link.string = "The data of this figure (CSV)"
+                line.append(link)
+                block.append(line)
+        if link is not None:
+            link["href"] = up + link["data-table"]
+    return str(soup)
 
 
 def _claims_rows(layout: OutputLayout) -> list[dict]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import textwrap
 
+from helpers.report.style import count_label
+
 
 def _missing(value) -> bool:
     """True for None, NaN and pandas' NA (suppressed cells arrive as NA)."""
@@ -43,7 +45,7 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
         ax.plot([lo, hi], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
         ax.plot(est, y, "o", color=colour, ms=6, label=str(row[group]) if group else None)
         if n and not _missing(row[n]):
-            ax.annotate(f"n={int(row[n]):,}", (hi, y), xytext=(5, 0), textcoords="offset points",
+            ax.annotate(count_label(row[n]), (hi, y), xytext=(5, 0), textcoords="offset points",
                         va="center", fontsize=8, color="#444444")
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([textwrap.fill(str(text), 42) for text in list(rows[label])[::-1]], fontsize=9)
@@ -52,6 +54,8 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
         ax.set_xlim(0, 105)
     if reference is not None:
         ax.axvline(reference * 100 if percent else reference, color="#888888", ls="--", lw=1)
+        at = reference * 100 if percent else reference
+        reference_label = reference_label or f"reference: {at:g}{' %' if percent else ''}"
         if reference_label:
             ax.annotate(reference_label, (reference * 100 if percent else reference, -0.65),
                         fontsize=8, color="#666666", ha="left", va="bottom", xytext=(3, 0), textcoords="offset points")
@@ -76,6 +80,14 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     colours = dict(zip(names, palette(len(names)), strict=True))
     fig, ax = plt.subplots(figsize=(8.0, 4.6))
     offsets = {name: (i - (len(names) - 1) / 2) * 0.06 for i, name in enumerate(names)}
+    # One n per wave, under its tick, when every series of the wave has the same n (a survey total):
+    # repeated labels of one number would sit on top of one another.
+    shared_n = {}
+    if n:
+        for w, part in frame.groupby(wave):
+            values = {int(v) for v in part[n] if not _missing(v)}
+            if len(values) == 1 and frame[series].nunique() > 1:
+                shared_n[w] = values.pop()
     for name in names:
         part = frame[frame[series] == name].sort_values(wave)
         x = part[wave].astype(float) + offsets[name]
@@ -84,14 +96,17 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
         above = [high_end - e for e, high_end in zip(est, hi, strict=True)]
         ax.errorbar(x, est, yerr=[below, above], fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
         if n:
-            for xi, yi, ni in zip(x, hi, part[n], strict=True):
-                if not _missing(ni):
-                    ax.annotate(f"n={int(ni)}", (xi, yi), xytext=(0, 4), textcoords="offset points",
+            for xi, yi, ni, wi in zip(x, hi, part[n], part[wave], strict=True):
+                if not _missing(ni) and wi not in shared_n:
+                    ax.annotate(count_label(ni), (xi, yi), xytext=(0, 4), textcoords="offset points",
                                 ha="center", fontsize=7, color="#555555")
+    if n:  # head-room for the n labels above the top whiskers
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + 0.07 * (top - bottom))
     waves = sorted(frame[wave].unique())
     ax.set_xticks(waves)
-    ax.set_xticklabels([str(int(w)) for w in waves])
-    ax.set_xlabel("survey wave")
+    ax.set_xticklabels([f"{int(w)}\n{count_label(shared_n[w])}" if w in shared_n else str(int(w)) for w in waves])
+    ax.set_xlabel("survey wave" + (" (n per wave under its year)" if shared_n else ""))
     ax.set_ylabel(ylabel or ("percent (95 % interval)" if percent else ""))
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, fontsize=8)
@@ -121,16 +136,22 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
             if not (_missing(row["ci_low"]) or _missing(row["ci_high"])):
                 ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colour, lw=2)
             ax.plot(row["estimate"], y, "o", color=colour, ms=5)
-            ax.axvline(row["null_value"], color="#999999", lw=0.8, ls=":")
+        for null in sorted({float(v) for v in rows["null_value"] if not _missing(v)}):
+            ax.axvline(null, color="#777777", lw=0.9, ls=":")
+            ax.annotate(f"null {null:g}", (null, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=7, color="#555555")
         labels = [r.claim_id + ("  (synthetic data)" if r.data == "synthetic" else "") for r in rows.itertuples()]
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels(labels[::-1], fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_xlabel(scale, fontsize=8)
-    axes[0, 0].set_title(title, loc="left")
+    axes[0, 0].set_title(title, loc="left", pad=24)
     for verdict, colour in list(colours.items())[:2]:
         axes[0, 0].plot([], [], "o-", color=colour, label=verdict)
-    axes[0, 0].legend(frameon=False, fontsize=8, loc="best")
+    axes[0, 0].plot([], [], ls=":", color="#777777", label="null value the claim is tested against")
+    # Above the first panel, outside the data (inside, "best" still covers points on small panels).
+    axes[0, 0].legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3,
+                      borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
     fig.tight_layout()
     return fig
 
@@ -147,7 +168,7 @@ def count_bars(frame, *, x: str, columns: dict[str, str]):
         ax.bar(labels, frame[column], color=colour)
         ax.set_title(title, loc="left")
         for label, value in zip(labels, frame[column], strict=True):
-            ax.annotate(f"{int(value):,}", (label, value), ha="center", va="bottom", fontsize=8)
+            ax.annotate(count_label(value, prefix=""), (label, value), ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -164,9 +185,12 @@ def stacked_shares(shares, *, totals=None, title: str = "", ylabel: str = "perce
         ax.bar(labels, values, bottom=bottom, label=part)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     for label, n in zip(labels, [] if totals is None else totals, strict=False):  # no totals: no labels
-        ax.annotate(f"n = {int(n):,}", (label, 100), ha="center", va="bottom", fontsize=8)
+        ax.annotate(count_label(n), (label, 100), xytext=(0, 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+    if totals is not None:
+        ax.set_ylim(0, 110)  # room for the n above each bar, inside the frame
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, not on them
     fig.tight_layout()
     return fig

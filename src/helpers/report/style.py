@@ -9,6 +9,24 @@ DATA_KINDS = {
     "user": "user-supplied microdata",
 }
 
+#: The kind of data in words, under every figure of the reader pages and the PDF.
+DATA_WORDS = {
+    "published": "published aggregates of the NetClean Reports",
+    "synthetic": "SYNTHETIC — generated, not survey answers",
+    "user": "user-supplied microdata",
+}
+
+
+def data_words(data: str) -> str:
+    """``"Data: SYNTHETIC — generated, not survey answers"`` and the like."""
+    return f"Data: {DATA_WORDS[check_data_kind(data)]}"
+
+
+def count_label(n, *, prefix: str = "n = ") -> str:
+    """A count as printed on a figure: an integer with thousands separators (``n = 1,527``)."""
+    return f"{prefix}{int(round(float(n))):,}"
+
+
 #: seaborn's colour-blind-safe palette (Okabe-Ito-like), used everywhere.
 PALETTE = "colorblind"
 
