@@ -131,7 +131,7 @@ def test_composition_follows_the_published_shares(default):
               (2018, "respondent_country", "Canada", default["country"] == "Canada"),
               (2018, "respondent_region", "Europe", default["region"] == "europe"),
               (2019, "respondent_region", "North America", default["region"] == "north_america"),
-              (2019, "respondent_region", "of which USA", default["country"] == "USA"),
+              (2019, "respondent_region", "USA", default["country"] == "USA"),
               (2019, "respondent_region", "Europe", default["region"] == "europe")]
     for wave, qid, option, mask in checks:
         in_wave = default["wave"] == wave

@@ -306,6 +306,53 @@ def _build_waves(path: Path) -> pd.DataFrame:
     return frame
 
 
+def check_waves_cover_figures(figures: pd.DataFrame | None = None, waves: pd.DataFrame | None = None) -> None:
+    """Cross-check the figures against the waves table, so that a new wave is never silently half-entered.
+
+    Every (wave, part) of ``figures.csv`` needs its row in ``waves.csv`` (part ``other``, figures
+    not from a survey: a row of the wave, any part); a survey total
+    (``survey_size``) must equal that row's ``respondents``, and a share's assumed ``base_n`` too
+    where the waves table gives the respondents. Problems raise :class:`InputDataError` naming
+    ``figures.csv``, the line and the column. (Called by :func:`helpers.data.series.load_series`,
+    which the runner's preflight and every chapter that reads a series call.)
+    """
+    figures = load_figures() if figures is None else figures
+    waves = load_waves() if waves is None else waves
+    name = Path(figures.attrs.get("source", paths.PUBLISHED_FIGURES)).name
+    waves_name = Path(waves.attrs.get("source", paths.WAVES_TABLE)).name
+    rows = {(int(w), p): r for w, p, r in zip(waves["wave"], waves["part"], waves["respondents"], strict=True)}
+    problems: list[str] = []
+    for line, f in figures.iterrows():
+        key = (int(f["wave"]), f["part"])
+        if key[1] == "other":  # not from a survey (e.g. a NetClean estimate): its wave needs a row, of any part
+            if not any(w == key[0] for w, _ in rows):
+                problems.append(f"line {line}, column 'wave': wave {key[0]} has no row in {waves_name}")
+            continue
+        if key not in rows:
+            problems.append(f"line {line}, column 'wave': wave {key[0]} ({key[1]}) has no row in {waves_name}: "
+                            f"add its row (respondents, countries, fieldwork, source_url) there")
+            continue
+        respondents = rows[key]
+        if _missing(respondents):
+            continue
+        if f["question_id"] == "survey_size" and f["option"] in ("respondents", "businesses") \
+                and f["value"] != respondents:
+            problems.append(f"line {line}, column 'value': survey_size {f['value']:g} differs from the "
+                            f"{respondents} respondents of wave {key[0]} ({key[1]}) in {waves_name}")
+        if f["unit"] in PERCENT_UNITS and not _missing(f["base_n"]) and int(f["base_n"]) != int(respondents):
+            problems.append(f"line {line}, column 'base_n': {int(f['base_n'])} differs from the {respondents} "
+                            f"respondents of wave {key[0]} ({key[1]}) in {waves_name} (a share's base is the "
+                            "survey total)")
+    if problems:
+        raise _problems_error(name, problems, "published figures (checked against the waves table)")
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
 # ---------------------------------------------------------------------------------------
 # lookup
 # ---------------------------------------------------------------------------------------

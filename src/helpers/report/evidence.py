@@ -117,3 +117,42 @@ def wave_test_rows(comparisons: dict, *, alpha: float) -> list[dict]:
                      "ci_low": band.low, "ci_high": band.high, "p_min": band.p_value_min, "p_max": band.p_value_max,
                      "same_conclusion_across_band": band.stable(alpha)})
     return rows
+
+
+# ---------------------------------------------------------------------------------------
+# series over every wave the data carry (helpers.data.series): rows, trend tests, trend tables
+# ---------------------------------------------------------------------------------------
+def series_rows(points, label: str, *, method: str = "wilson", **extra) -> list[dict]:
+    """One :func:`figure_row` per wave of a series, with the wave's comparability grade."""
+    return [figure_row(p.figure, label, method=method, series=p.series, comparability=p.comparability, **extra)
+            for p in points]
+
+
+def series_trend_test(series_trend) -> BandResult:
+    """Cochran–Armitage trend over a series' comparable waves (scores = the waves), at every band end.
+
+    ``series_trend`` comes from :func:`helpers.data.series.series_trend`; raises ``ValueError``
+    when it has fewer comparable waves than a trend test needs (``series_trend.why_not`` says why).
+    """
+    if not series_trend.testable:
+        raise ValueError(f"series {series_trend.series!r}: no trend test: {series_trend.why_not}")
+    figures = [p.figure for p in series_trend.comparable]
+    return trend(figures, scores=[f.wave for f in figures])
+
+
+def trend_row(series_trend, band: BandResult | None, *, alpha: float, label: str = "") -> dict:
+    """One row of a trend-tests table: the waves and their n (nobs), and the test over the band ends."""
+    comparable = series_trend.comparable
+    row = {"series": series_trend.series, "label": label or series_trend.series,
+           "waves": ", ".join(str(p.wave) for p in comparable),
+           "nobs": ", ".join(str(p.figure.base_n) for p in comparable),
+           "n": sum(p.figure.base_n for p in comparable), "comparability": series_trend.grade,
+           "left_out": ", ".join(str(p.wave) for p in series_trend.excluded)}
+    if band is None:
+        return {**row, "test": "", "slope_low_end": None, "slope_high_end": None, "ci_low": None, "ci_high": None,
+                "p_min": None, "p_max": None, "same_conclusion_across_band": None,
+                "note": f"not testable: {series_trend.why_not}"}
+    return {**row, "test": band.least_favourable().test, "slope_low_end": band.estimate_min,
+            "slope_high_end": band.estimate_max, "ci_low": band.low, "ci_high": band.high,
+            "p_min": band.p_value_min, "p_max": band.p_value_max,
+            "same_conclusion_across_band": band.stable(alpha), "note": series_trend.note}

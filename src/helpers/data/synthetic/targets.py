@@ -116,7 +116,7 @@ def composition(figures, wave: int) -> dict[str, float]:
         comp = build(val("respondent_country", "USA", 2018), val("respondent_country", "Canada", 2018), eu18)
         return comp
     if wave == 2019:
-        na, usa = val("respondent_region", "North America", 2019), val("respondent_region", "of which USA", 2019)
+        na, usa = val("respondent_region", "North America", 2019), val("respondent_region", "USA", 2019)
         return build(usa, na - usa, val("respondent_region", "Europe", 2019))
     if wave == 2017:
         a, b = composition(figures, 2016), composition(figures, 2018)
