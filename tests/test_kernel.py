@@ -10,8 +10,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from helpers.pipeline.kernel import DISPLAY_NAME, KERNEL_NAME, PROVISIONER_NAME, IPCProvisioner, install
 from helpers.paths import NOTEBOOKS_DIR
+from helpers.pipeline.kernel import DISPLAY_NAME, KERNEL_NAME, PROVISIONER_NAME, IPCProvisioner, install
 
 
 def test_every_notebook_names_the_project_kernel():

@@ -101,7 +101,6 @@ def refresh_manifest(root: Path) -> None:
 # the made-up wave, end to end
 # --------------------------------------------------------------------------------------
 @pytest.mark.report
-@pytest.mark.slow
 def test_a_new_wave_enters_by_data_alone(project, tmp_path):
     add_wave_2030(project)
     refresh_manifest(project)
