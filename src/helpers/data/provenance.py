@@ -12,9 +12,12 @@ import base64
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: The ``frame.attrs`` that travel with a written file (a sidecar, and inside xlsx and sav).
 PROVENANCE_KEYS = ("data_kind", "label", "scenario", "seed", "draws", "n_groups", "minority_share",
@@ -140,6 +143,7 @@ def synthetic_attrs(path: Path, provenance: dict) -> dict:
 def write_xlsx(out: pd.DataFrame, path: Path, provenance: dict | None) -> None:
 
     import pandas as pd
+
 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         out.to_excel(writer, index=False, sheet_name="microdata", na_rep="")

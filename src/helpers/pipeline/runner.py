@@ -30,7 +30,7 @@ from helpers.errors import InputDataError, ParameterError, ReportError
 from helpers.paths import OutputLayout
 from helpers.pipeline import cache
 from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
-from helpers.pipeline.parameters import input_files, notebook_parameters, resolve_parameters
+from helpers.pipeline.parameters import canonical_json, input_files, notebook_parameters, resolve_parameters
 from helpers.pipeline.staging import OutputBusyError, OutputTransaction
 
 DEFAULT_CELL_TIMEOUT = 900.0  # seconds; the slowest cell (latent classes with a bootstrap) takes well under a minute
@@ -108,13 +108,24 @@ def _inputs(declared: dict, resolved: dict, slug: str) -> list[str]:
     return list(input_files({slug: declared[slug]}, {slug: resolved[slug]}))
 
 
-def preflight(files: dict[str, str]) -> None:
+def _read_microdata_for(path: str, parameters: dict) -> None:
+    """A microdata file, validated for the waves the chapter analyses (when it declares ``waves``)."""
+    from helpers.data.microdata import read_microdata
+
+    read_microdata(path, waves=parameters.get("waves") or None)
+
+
+#: How each input-file type is validated, given the chapter's resolved parameters.
+INPUT_READERS = {"MicrodataFile": _read_microdata_for}
+
+
+def preflight(declared: dict, resolved: dict) -> None:
     """Validate every input file before any kernel starts, so bad input never reaches outputs/.
 
-    ``files`` maps each path to its declared type (:func:`helpers.pipeline.parameters.input_files`).
+    Input files are the values of parameters declared with an input-file type
+    (:data:`helpers.pipeline.parameters.INPUT_FILE_TYPES`); each is read as its chapter will read it.
     """
     from helpers.data.codebook import load_codebook
-    from helpers.data.microdata import read_microdata
     from helpers.data.published import load_figures, load_waves
     from helpers.data.series import load_series
 
@@ -122,9 +133,13 @@ def preflight(files: dict[str, str]) -> None:
     load_figures()
     load_waves()
     load_series()
-    readers = {"MicrodataFile": read_microdata}
-    for path, type_name in files.items():
-        readers[type_name](path)
+    checked = set()
+    for chapter, specs in declared.items():
+        for path, type_name in input_files({chapter: specs}, {chapter: resolved[chapter]}).items():
+            key = (path, type_name, canonical_json(resolved[chapter]))
+            if key not in checked:
+                INPUT_READERS[type_name](path, resolved[chapter])
+                checked.add(key)
 
 
 def _execute(tasks: list[ChapterTask], jobs: int):
@@ -249,7 +264,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
                     f"({time.perf_counter() - clock:.1f} s). Use --force to rebuild.")
                 return ExitCode.OK
 
-            preflight(input_files(declared, resolved))
+            preflight(declared, resolved)
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
