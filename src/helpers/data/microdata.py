@@ -17,6 +17,9 @@ Decisions (documented in data/README.md):
 
 * answers may be codes or labels (``"yes"``, ``"More demanding"``: case-insensitive);
   labels are mapped to codes through the codebook;
+* spaces around a value or a column name (``"Europe "``, common in fixed-width SPSS strings and
+  hand-edited sheets) are trimmed, never silently: the count per column is kept in
+  ``frame.attrs["whitespace_trimmed"]``, and the runner prints it and records it in run.json;
 * a value in a wave where the codebook says the question was not asked is an ERROR (not a
   warning): it usually means a column was mapped wrongly;
 * ``crypto_frequency`` must be empty unless ``crypto_encountered`` is 1 (the skip rule);
@@ -206,6 +209,10 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 
     # -- structure --------------------------------------------------------------------
     frame = frame.copy(deep=False)
+    trimmed: dict[str, int] = {}
+    padded_names = sum(str(c) != str(c).strip() for c in frame.columns)
+    if padded_names:
+        trimmed["(column names)"] = int(padded_names)
     frame.columns = [str(c).strip() for c in frame.columns]
     structural = []
     dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
@@ -233,7 +240,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
         q = cb.question(col)
         s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
         before = len(problems.groups)
-        typed[col] = _convert(s, q, problems, index)
+        typed[col] = _convert(s, q, problems, index, trimmed)
         if len(problems.groups) > before:
             failed[col] = np.concatenate([pos for pos, _ in problems.groups[before:]])
 
@@ -273,6 +280,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
         where = f" (checked against {cb.path.name})" if cb.path else ""
         raise MicrodataError(f"{name}: {n} problem(s) in the microdata{where}:\n  " + "\n  ".join(listed) + more)
     out["wave"] = out["wave"].astype("int64")
+    out.attrs["whitespace_trimmed"] = trimmed
     return out
 
 
@@ -280,9 +288,10 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", ".")
 
 
-def _convert(s, q, problems: _Problems, index):
+def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = None):
     """One column to its typed form; unparseable cells become NA and are recorded.
 
+    Spaces around a text are trimmed, and the cells trimmed counted in ``trimmed[column]``.
     Vectorised: coded columns are factorised, so only their few distinct texts are parsed."""
     import pandas as pd
 
@@ -296,7 +305,11 @@ def _convert(s, q, problems: _Problems, index):
             txt = num.astype("Int64").astype("str") if integral else s.astype("str")
             txt = txt.where(s.notna())
         else:
-            txt = s.astype("str").str.strip()
+            raw_txt = s.astype("str")
+            txt = raw_txt.str.strip()
+            padded = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
+            if padded and trimmed is not None:
+                trimmed[q.id] = padded
         return txt.where(~txt.str.lower().isin(MISSING_MARKERS)).astype("str")
 
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -305,8 +318,10 @@ def _convert(s, q, problems: _Problems, index):
     string_codes = bool(q.options) and isinstance(q.options[0].code, str)
     parsed: list = []
     notnum = np.zeros(len(uniques) + 1, dtype=bool)   # last slot: the NA sentinel
+    padded = np.zeros(len(uniques) + 1, dtype=bool)
     for i, u in enumerate(uniques):
         text = str(u).strip()
+        padded[i] = isinstance(u, str) and text != u and text != ""
         low = text.lower()
         if low in MISSING_MARKERS or (isinstance(u, float) and np.isnan(u)):
             parsed.append(None)
@@ -324,6 +339,9 @@ def _convert(s, q, problems: _Problems, index):
                 notnum[i] = val is None
             parsed.append(val)
     bad_rows = np.flatnonzero(notnum[codes])  # codes == -1 picks the sentinel slot (False)
+    n_padded = int(padded[codes].sum())
+    if n_padded and trimmed is not None:
+        trimmed[q.id] = n_padded
     raw = np.array(uniques + [None], dtype=object)
     expected = (f"one of {', '.join(map(str, q.waves))}" if q.type == "wave"
                 else f"a code ({q.describe_codes()}) or its label" if q.options else "a number")
