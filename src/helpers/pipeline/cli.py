@@ -58,14 +58,29 @@ def _export(output_dir: str | None, chapters) -> int:
     from helpers.paths import OutputLayout
     from helpers.report.export import export_chapters, write_index
 
+    from helpers.pipeline import cache
+    from helpers.pipeline.provenance import write_run_record
+
     layout = OutputLayout(output_dir)
     if not layout.run_record.exists():
         print(f"error: {layout.root} holds no run (no run.json); run the report first", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    records = json.loads(layout.run_record.read_text()).get("chapters", {})
+    record = json.loads(layout.run_record.read_text())
+    records = record.get("chapters", {})
     export_chapters(layout, [c.slug for c in chapters])
     index = write_index(layout, chapters, {s: r.get("status", "") for s, r in records.items()})
-    print(f"Exported to {index.parent}")
+    # The pages are the runner's outputs too: record their checksums, so the next run does not take
+    # them for hand-made ones (only the pages: anything else changed still makes its chapter stale).
+    for spec in chapters:
+        entry = records.get(spec.slug)
+        if entry is None or entry.get("outputs") is None:
+            continue
+        for page in layout.chapter_pages(spec.slug):
+            if page.exists():
+                entry["outputs"][layout.relative(page)] = cache.sha256_file(page)
+    record["outputs"] = {**(record.get("outputs") or {}), layout.relative(index): cache.sha256_file(index)}
+    write_run_record(layout.run_record, record)
+    print(f"Exported to {index.parent} (start at {index})")
     return ExitCode.OK
 
 
