@@ -303,12 +303,14 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
                     reasons = cache.output_changes(layout_final, spec.slug, before.get("outputs"),
                                                    gathers_claims=spec.gathers_claims)
                 if spec.slug in added:
-                    reasons = [*reasons, "(not chosen: re-run because the register gathers its claims)"]
+                    reasons = [*reasons, "not chosen, but re-run: the register gathers its claims"]
                 plan[spec.slug] = (components, reasons)
             ran_any = any(plan[s.slug][1] for s in ordinary)
             for spec in register:
                 components, reasons = plan[spec.slug]
-                if ran_any and not reasons:
+                # When other chapters run, whether a claim changed is known only once they have: a claims file
+                # changed now (by hand, say) may be rebuilt as it was.
+                if ran_any and set(reasons) <= {cache.REASONS["claims"]}:
                     plan[spec.slug] = (components, [RECHECK])
             stale = [c for c in chapters if plan[c.slug][1]]
             index_reasons = _index_reasons(layout_final, previous_outputs) if options.export else []
@@ -405,8 +407,11 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
 
         if options.jobs > 1:  # longest first, by the last measured duration or the chapter's hint
             to_run.sort(key=lambda c: -(previous_run.get(c.slug, {}).get("duration") or 6.0 * c.cost_hint))
-        say(f"Running {total} of {len(chapters)} chapters with up to {options.jobs} at a time "
-            f"into {transaction.final}" + (" (the claims register last)" if registers_to_run and to_run else ""))
+        if total:
+            say(f"Running {total} of {len(chapters)} chapters with up to {options.jobs} at a time "
+                f"into {transaction.final}" + (" (the claims register last)" if registers_to_run and to_run else ""))
+        else:
+            say(f"All {len(chapters)} chapters are up to date; rebuilding the HTML in {transaction.final}")
         for spec in ordinary:
             if not plan[spec.slug][1]:
                 record(spec, None, *plan[spec.slug])
