@@ -52,6 +52,21 @@ MAX_LISTED = 10
 # ---------------------------------------------------------------------------------------
 # reading microdata files
 # ---------------------------------------------------------------------------------------
+#: ``frame.attrs`` key: column names a reader trimmed, for validate_microdata to count.
+PADDED_NAMES = "padded_column_names"
+
+
+def _padded_names(names) -> int:
+    return sum(str(c) != str(c).strip() for c in names)
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
 def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=None,
                    validate: bool = True) -> pd.DataFrame:
     """Read a microdata file (``.csv``, ``.xlsx``, ``.sav``) and, by default, validate it.
@@ -73,6 +88,7 @@ def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=
             raise
         except InputDataError as exc:
             raise MicrodataError(str(exc)) from None
+        frame.attrs[PADDED_NAMES] = _padded_names(_csv_header(path))  # the reader trims them
     elif suffix == ".xlsx":
         frame = _read_xlsx(path, cb)
     elif suffix == ".sav":
@@ -97,7 +113,9 @@ def _read_xlsx(path: Path, cb: Codebook) -> pd.DataFrame:
     if len(frame.columns) == 0:
         raise MicrodataError(f"{path.name}: the first sheet is empty; expected a header row with the columns "
                              f"{', '.join(cb.microdata_columns())}")
+    padded = _padded_names(frame.columns)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[PADDED_NAMES] = padded
     if frame.empty:
         raise MicrodataError(f"{path.name}: the first sheet has a header row but no data rows")
     if len(frame.columns) == 1 and any(d in frame.columns[0] for d in DELIMITER_NAMES):
@@ -119,7 +137,9 @@ def _read_sav(path: Path, cb: Codebook) -> pd.DataFrame:
         raise MicrodataError(f"{path.name}: cannot be read as an SPSS .sav file ({exc})") from None
     if frame.empty:
         raise MicrodataError(f"{path.name}: the file has variables but no cases")
+    padded = _padded_names(frame.columns)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[PADDED_NAMES] = padded
     problems = []
     # Translate codes through the file's value labels where they name codebook labels, so a
     # file that codes e.g. 1 = "more demanding" is read correctly.
@@ -210,7 +230,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
     # -- structure --------------------------------------------------------------------
     frame = frame.copy(deep=False)
     trimmed: dict[str, int] = {}
-    padded_names = sum(str(c) != str(c).strip() for c in frame.columns)
+    padded_names = _padded_names(frame.columns) + int(frame.attrs.get(PADDED_NAMES, 0))
     if padded_names:
         trimmed["(column names)"] = int(padded_names)
     frame.columns = [str(c).strip() for c in frame.columns]
