@@ -120,10 +120,23 @@ def _inputs(declared: dict, resolved: dict, slug: str) -> list[str]:
     return list(input_files({slug: declared[slug]}, {slug: resolved[slug]}))
 
 
-def preflight(files: dict[str, str]) -> dict[str, dict]:
+def requested_waves(declared: dict, resolved: dict) -> dict[str, list[int]]:
+    """For each input file, the waves the chapters reading it ask for (their ``waves`` parameter)."""
+    waves: dict[str, set[int]] = {}
+    for chapter, specs in declared.items():
+        wanted = resolved[chapter].get("waves")
+        if not wanted:
+            continue
+        for path in input_files({chapter: specs}, {chapter: resolved[chapter]}):
+            waves.setdefault(path, set()).update(int(w) for w in wanted)
+    return {path: sorted(w) for path, w in waves.items()}
+
+
+def preflight(files: dict[str, str], waves: dict[str, list[int]] | None = None) -> dict[str, dict]:
     """Validate every input file before any kernel starts, so bad input never reaches outputs/.
 
     ``files`` maps each path to its declared type (:func:`helpers.pipeline.parameters.input_files`).
+    ``waves``: per file, the waves its chapters need (each must have respondents).
     Returns what validation changed in each file (spaces trimmed around values), for run.json.
     """
     from helpers.data.codebook import load_codebook
@@ -138,7 +151,7 @@ def preflight(files: dict[str, str]) -> dict[str, dict]:
     readers = {"MicrodataFile": read_microdata}
     checks = {}
     for path, type_name in files.items():
-        frame = readers[type_name](path)
+        frame = readers[type_name](path, waves=(waves or {}).get(path))
         trimmed = dict(getattr(frame, "attrs", {}).get("whitespace_trimmed") or {})
         if trimmed:
             checks[path] = {"whitespace_trimmed": trimmed}
@@ -333,7 +346,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
                 return ExitCode.OK
 
             files = input_files(declared, resolved)
-            checks = preflight(files)
+            checks = preflight(files, requested_waves(declared, resolved))
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
