@@ -54,7 +54,10 @@ def test_every_output_is_checksummed(project):
     record = json.loads((out / "run.json").read_text())["chapters"]
     assert set(record["00-one"]["outputs"]) == {"claims/00-one.csv", "notebooks/00-one.ipynb"}
     assert set(record["08-register"]["outputs"]) == {"claims.csv", "notebooks/08-register.ipynb"}
-    assert all(len(digest) == 64 for digest in record["01-two"]["outputs"].values())
+    from helpers.pipeline.cache import PRESENT
+
+    assert len(record["01-two"]["outputs"]["claims/01-two.csv"]) == 64  # a sha256
+    assert record["01-two"]["outputs"]["notebooks/01-two.ipynb"] == PRESENT  # differs between identical runs
 
 
 @pytest.mark.parametrize("tamper, reason", [

@@ -139,9 +139,20 @@ def stale_reasons(components: dict, previous: dict | None) -> list[str]:
 LISTED_OUTPUTS = 3
 
 
+#: Outputs recorded as present but not checksummed: an executed notebook and its pages hold a random
+#: cell id and the staging folder's name, so two identical runs differ there (run.json must not).
+#: Everything the register and the index are built from (claims, tables, figures) is checksummed.
+UNHASHED_FOLDERS = ("notebooks", "html")
+PRESENT = "present (not checksummed: differs between identical runs)"
+
+
+def _digest(layout, path: Path) -> str:
+    return PRESENT if layout.relative(path).split("/", 1)[0] in UNHASHED_FOLDERS else sha256_file(path)
+
+
 def output_hashes(layout, slug: str, *, gathers_claims: bool = False) -> dict[str, str]:
     """sha256 of every file one chapter's run left in ``layout`` (path relative to its root -> digest)."""
-    return {layout.relative(p): sha256_file(p) for p in layout.chapter_files(slug, gathers_claims=gathers_claims)}
+    return {layout.relative(p): _digest(layout, p) for p in layout.chapter_files(slug, gathers_claims=gathers_claims)}
 
 
 def output_changes(layout, slug: str, recorded: dict[str, str] | None, *, gathers_claims: bool = False) -> list[str]:
@@ -157,7 +168,7 @@ def output_changes(layout, slug: str, recorded: dict[str, str] | None, *, gather
         path = layout.root / relative
         if not path.is_file():
             changes.append(f"output {relative} is missing")
-        elif sha256_file(path) != digest:
+        elif digest != PRESENT and sha256_file(path) != digest:
             changes.append(f"output {relative} changed since it was built")
     for path in layout.chapter_files(slug, gathers_claims=gathers_claims):
         if layout.relative(path) not in recorded:

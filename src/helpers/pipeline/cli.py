@@ -77,7 +77,7 @@ def _export(output_dir: str | None, chapters) -> int:
             continue
         for page in layout.chapter_pages(spec.slug):
             if page.exists():
-                entry["outputs"][layout.relative(page)] = cache.sha256_file(page)
+                entry["outputs"][layout.relative(page)] = cache.PRESENT
     record["outputs"] = {**(record.get("outputs") or {}), layout.relative(index): cache.sha256_file(index)}
     write_run_record(layout.run_record, record)
     print(f"Exported to {index.parent} (start at {index})")
