@@ -5,7 +5,7 @@
 Steps, each timed with wall clock, with the process's peak RSS (ru_maxrss, KiB on Linux)
 read after each: import (the helpers modules and their libraries; a fixed cost, left out of
 the per-respondent figures), generate (helpers.data.synthetic.generate, scenario 'widening'),
-write_csv (helpers.data.microdata.write_microdata), read_validate (read_microdata), weights
+write_csv (helpers.data.writing.write_microdata), read_validate (read_microdata), weights
 (helpers.stats.design.survey_weights by region), latent_classes (fit_latent_classes on the
 advanced + mainstream items, k = 1..3, n_init=5, no BLRT), trait_model (fit_trait_model, the
 one-factor 2PL on response patterns) and gap_test (gap_change_test: the class x wave model of
@@ -42,8 +42,9 @@ def main(argv: list[str]) -> int:
 
 
     from helpers.data.codebook import load_codebook
-    from helpers.data.microdata import read_microdata, write_microdata
+    from helpers.data.microdata import read_microdata
     from helpers.data.synthetic import generate
+    from helpers.data.writing import write_microdata
     from helpers.stats.design import survey_weights
     from helpers.stats.groups import fit_latent_classes
     from helpers.stats.latent import fit_trait_model, gap_change_test

@@ -41,8 +41,8 @@ def test_a_bad_file_under_any_parameter_name_stops_the_run_and_names_it(tmp_path
 
 @pytest.mark.report
 def test_a_good_file_is_hashed_into_the_run_record(tmp_path, chapters_dir):
-    from helpers.data.microdata import write_microdata
     from helpers.data.synthetic import generate
+    from helpers.data.writing import write_microdata
 
     write_notebook(chapters_dir / "00-a.ipynb", "print(answers)", parameters=PARAMETERS)
     specs = chapter_specs(chapters_dir, ["00-a"])

@@ -10,8 +10,9 @@ import pyreadstat
 import pytest
 
 from helpers.data.codebook import load_codebook
-from helpers.data.microdata import load_microdata, read_microdata, validate_microdata, write_microdata
+from helpers.data.microdata import load_microdata, read_microdata, validate_microdata
 from helpers.data.synthetic import generate
+from helpers.data.writing import write_microdata
 from helpers.errors import MicrodataError
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from helpers.chapters import CHAPTERS
-from helpers.data.microdata import write_microdata
 from helpers.data.synthetic import generate
+from helpers.data.writing import write_microdata
 from helpers.report.claims import COLUMNS, verdict
 
 pytestmark = pytest.mark.report

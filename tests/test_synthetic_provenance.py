@@ -9,8 +9,10 @@ import sys
 
 import pytest
 
-from helpers.data.microdata import load_microdata, provenance_sidecar, read_provenance, write_microdata
+from helpers.data.microdata import load_microdata
+from helpers.data.provenance import provenance_sidecar, read_provenance
 from helpers.data.synthetic import generate
+from helpers.data.writing import write_microdata
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.data.microdata import read_microdata, write_microdata
+from helpers.data.microdata import read_microdata
 from helpers.data.synthetic import generate
+from helpers.data.writing import write_microdata
 from helpers.errors import ReportError
 from helpers.paths import PROJECT_ROOT
 from helpers.pipeline.runner import ExitCode

@@ -22,6 +22,9 @@ SERIES_TABLE = PUBLISHED_DIR / "series.csv"
 CODEBOOK = DATA_DIR / "codebook.yaml"
 DATA_MANIFEST = DATA_DIR / "manifest.yaml"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "outputs"
+#: Where a chapter run by hand (JupyterLab, plain papermill, nbconvert) writes: never the runner's
+#: outputs, which only ``python -m helpers run`` builds (it always passes ``output_dir``).
+INTERACTIVE_OUTPUT_DIR = DEFAULT_OUTPUT_DIR / "interactive"
 BENCH_DIR = PROJECT_ROOT / "bench"
 
 
@@ -30,6 +33,14 @@ class OutputLayout:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root).resolve() if root else DEFAULT_OUTPUT_DIR
+
+    @classmethod
+    def interactive(cls) -> OutputLayout:
+        """The layout of hand runs (``outputs/interactive/``), kept apart from the runner's outputs."""
+        return cls(INTERACTIVE_OUTPUT_DIR)
+
+    def is_interactive(self) -> bool:
+        return self.root == INTERACTIVE_OUTPUT_DIR.resolve()
 
     @property
     def notebooks(self) -> Path:
@@ -67,3 +78,26 @@ class OutputLayout:
 
     def chapter_claims(self, chapter: str) -> Path:
         return self.claims_dir / f"{chapter}.csv"
+
+    @property
+    def index(self) -> Path:
+        return self.html / "index.html"
+
+    def chapter_pages(self, chapter: str) -> tuple[Path, Path]:
+        """A chapter's HTML pages: with code, and the reader page without."""
+        return self.html / f"{chapter}.html", self.html / "reader" / f"{chapter}.html"
+
+    def chapter_files(self, chapter: str, *, gathers_claims: bool = False) -> list[Path]:
+        """Every file one chapter's run produced here (its executed notebook, claims, tables, figures and
+        HTML pages; the register's also ``claims.csv``), sorted. These are what the runner checksums."""
+        files = [self.notebook(chapter), self.chapter_claims(chapter), *self.chapter_pages(chapter)]
+        if gathers_claims:
+            files.append(self.claims_register)
+        for folder in (self.figures(chapter), self.tables(chapter)):
+            if folder.is_dir():
+                files += [p for p in folder.rglob("*") if p.is_file()]
+        return sorted(p for p in files if p.is_file())
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the root, with forward slashes (how run.json names outputs)."""
+        return Path(path).relative_to(self.root).as_posix()

@@ -11,13 +11,16 @@ The harmonised schema (one row per respondent) is defined by ``data/codebook.yam
   was expected - at most ten listed, then "and N more".
 * :func:`load_microdata` returns synthetic data (``source="synthetic"``) or a validated user
   file, labelled in ``frame.attrs`` (``data_kind``, ``label``, ``scenario``, ``source``).
-* :func:`write_microdata` writes what the generator's command line produces (csv, xlsx or sav, by
+* :func:`helpers.data.writing.write_microdata` writes what the generator's command line produces (csv, xlsx or sav, by
   extension); synthetic data carry their provenance with them (see :func:`read_provenance`).
 
 Decisions (documented in data/README.md):
 
 * answers may be codes or labels (``"yes"``, ``"More demanding"``: case-insensitive);
   labels are mapped to codes through the codebook;
+* spaces around a value or a column name (``"Europe "``, common in fixed-width SPSS strings and
+  hand-edited sheets) are trimmed, never silently: the count per column is kept in
+  ``frame.attrs["whitespace_trimmed"]``, and the runner prints it and records it in run.json;
 * a value in a wave where the codebook says the question was not asked is an ERROR (not a
   warning): it usually means a column was mapped wrongly;
 * ``crypto_frequency`` must be empty unless ``crypto_encountered`` is 1 (the skip rule);
@@ -38,14 +41,8 @@ import numpy as np
 
 from helpers.data.io import DELIMITER_NAMES, read_csv_strings
 from helpers.data.provenance import (
-    WRITABLE_SUFFIXES,
-    file_sha256,
-    provenance_of,
-    provenance_sidecar,
     read_provenance,
     synthetic_attrs,
-    write_sav,
-    write_xlsx,
 )
 from helpers.errors import InputDataError, MicrodataError
 
@@ -60,6 +57,21 @@ MAX_LISTED = 10
 # ---------------------------------------------------------------------------------------
 # reading microdata files
 # ---------------------------------------------------------------------------------------
+#: ``frame.attrs`` key: column names a reader trimmed, for validate_microdata to count.
+PADDED_NAMES = "padded_column_names"
+
+
+def _padded_names(names) -> int:
+    return sum(str(c) != str(c).strip() for c in names)
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
 def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=None,
                    validate: bool = True) -> pd.DataFrame:
     """Read a microdata file (``.csv``, ``.xlsx``, ``.sav``) and, by default, validate it.
@@ -81,6 +93,7 @@ def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=
             raise
         except InputDataError as exc:
             raise MicrodataError(str(exc)) from None
+        frame.attrs[PADDED_NAMES] = _padded_names(_csv_header(path))  # the reader trims them
     elif suffix == ".xlsx":
         frame = _read_xlsx(path, cb)
     elif suffix == ".sav":
@@ -107,7 +120,9 @@ def _read_xlsx(path: Path, cb: Codebook) -> pd.DataFrame:
     if len(frame.columns) == 0:
         raise MicrodataError(f"{path.name}: the first sheet is empty; expected a header row with the columns "
                              f"{', '.join(cb.microdata_columns())}")
+    padded = _padded_names(frame.columns)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[PADDED_NAMES] = padded
     if frame.empty:
         raise MicrodataError(f"{path.name}: the first sheet has a header row but no data rows")
     if len(frame.columns) == 1 and any(d in frame.columns[0] for d in DELIMITER_NAMES):
@@ -129,7 +144,9 @@ def _read_sav(path: Path, cb: Codebook) -> pd.DataFrame:
         raise MicrodataError(f"{path.name}: cannot be read as an SPSS .sav file ({exc})") from None
     if frame.empty:
         raise MicrodataError(f"{path.name}: the file has variables but no cases")
+    padded = _padded_names(frame.columns)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[PADDED_NAMES] = padded
     problems = []
     # Translate codes through the file's value labels where they name codebook labels, so a
     # file that codes e.g. 1 = "more demanding" is read correctly.
@@ -219,6 +236,10 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 
     # -- structure --------------------------------------------------------------------
     frame = frame.copy(deep=False)
+    trimmed: dict[str, int] = {}
+    padded_names = _padded_names(frame.columns) + int(frame.attrs.get(PADDED_NAMES, 0))
+    if padded_names:
+        trimmed["(column names)"] = int(padded_names)
     frame.columns = [str(c).strip() for c in frame.columns]
     structural = []
     dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
@@ -246,7 +267,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
         q = cb.question(col)
         s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
         before = len(problems.groups)
-        typed[col] = _convert(s, q, problems, index)
+        typed[col] = _convert(s, q, problems, index, trimmed)
         if len(problems.groups) > before:
             failed[col] = np.concatenate([pos for pos, _ in problems.groups[before:]])
 
@@ -287,6 +308,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
         where = f" (checked against {cb.path.name})" if cb.path else ""
         raise MicrodataError(f"{name}: {n} problem(s) in the microdata{where}:\n  " + "\n  ".join(listed) + more)
     out["wave"] = out["wave"].astype("int64")
+    out.attrs["whitespace_trimmed"] = trimmed
     return out
 
 
@@ -294,9 +316,10 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", ".")
 
 
-def _convert(s, q, problems: _Problems, index):
+def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = None):
     """One column to its typed form; unparseable cells become NA and are recorded.
 
+    Spaces around a text are trimmed, and the cells trimmed counted in ``trimmed[column]``.
     Vectorised: coded columns are factorised, so only their few distinct texts are parsed."""
     import pandas as pd
 
@@ -310,7 +333,11 @@ def _convert(s, q, problems: _Problems, index):
             txt = num.astype("Int64").astype("str") if integral else s.astype("str")
             txt = txt.where(s.notna())
         else:
-            txt = s.astype("str").str.strip()
+            raw_txt = s.astype("str")
+            txt = raw_txt.str.strip()
+            padded = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
+            if padded and trimmed is not None:
+                trimmed[q.id] = padded
         return txt.where(~txt.str.lower().isin(MISSING_MARKERS)).astype("str")
 
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -319,8 +346,10 @@ def _convert(s, q, problems: _Problems, index):
     string_codes = bool(q.options) and isinstance(q.options[0].code, str)
     parsed: list = []
     notnum = np.zeros(len(uniques) + 1, dtype=bool)   # last slot: the NA sentinel
+    padded = np.zeros(len(uniques) + 1, dtype=bool)
     for i, u in enumerate(uniques):
         text = str(u).strip()
+        padded[i] = isinstance(u, str) and text != u and text != ""
         low = text.lower()
         if low in MISSING_MARKERS or (isinstance(u, float) and np.isnan(u)):
             parsed.append(None)
@@ -338,6 +367,9 @@ def _convert(s, q, problems: _Problems, index):
                 notnum[i] = val is None
             parsed.append(val)
     bad_rows = np.flatnonzero(notnum[codes])  # codes == -1 picks the sentinel slot (False)
+    n_padded = int(padded[codes].sum())
+    if n_padded and trimmed is not None:
+        trimmed[q.id] = n_padded
     raw = np.array(uniques + [None], dtype=object)
     expected = (f"one of {', '.join(map(str, q.waves))}" if q.type == "wave"
                 else f"a code ({q.describe_codes()}) or its label" if q.options else "a number")
@@ -514,55 +546,3 @@ def load_microdata(source: str | Path = "synthetic", *, scenario: str = "widenin
         return frame
     frame.attrs.update({"data_kind": "user", "label": f"user microdata: {path.name}", "source": str(path.resolve())})
     return frame
-
-
-def check_writable(path: str | Path) -> Path:
-    """``path`` if :func:`write_microdata` can write its format (by extension), else a MicrodataError."""
-    path = Path(path)
-    if path.suffix.lower() not in WRITABLE_SUFFIXES:
-        raise MicrodataError(f"cannot write microdata to {path.name}: unsupported extension "
-                             f"{path.suffix or '(none)'!r}; use {', '.join(WRITABLE_SUFFIXES)}")
-    return path
-
-
-def write_microdata(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` in the format its extension names (``.csv``, ``.xlsx``, ``.sav``), codebook
-    column order, no index; empty answers are empty cells (missing values in sav).
-
-    CSV is UTF-8 with ``\\n`` line endings (same frame -> same bytes). A synthetic frame
-    (``attrs["data_kind"] == "synthetic"``) carries its provenance with it: a sidecar
-    ``FILE.provenance.json`` (kind, label, scenario, seed, draws, the file's sha256) for every
-    format, and inside the file as well for xlsx (a custom document property, title and
-    subject) and sav (file label and document notes), so :func:`load_microdata` keeps it
-    marked SYNTHETIC. Writing a plain frame removes a stale sidecar of the same name.
-    """
-    import json
-
-    from helpers.data.codebook import load_codebook
-
-    path = check_writable(path)
-    cb = load_codebook()
-    cols = cb.microdata_columns()
-    missing = [c for c in cb.required_columns() if c not in frame.columns]
-    if missing:
-        raise MicrodataError(f"cannot write microdata: missing required column(s) {', '.join(missing)}")
-    extra = [c for c in frame.columns if c not in cols]
-    if extra:
-        raise MicrodataError(f"cannot write microdata: column(s) {', '.join(map(str, extra))} are not in the codebook")
-    out = frame.reindex(columns=cols)
-    provenance = provenance_of(frame)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")
-    elif suffix == ".xlsx":
-        write_xlsx(out, path, provenance)
-    else:
-        write_sav(out, path, provenance)
-    sidecar = provenance_sidecar(path)
-    if provenance is None:
-        sidecar.unlink(missing_ok=True)
-    else:
-        record = {**provenance, "file": path.name, "sha256": file_sha256(path)}
-        sidecar.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path

@@ -1,6 +1,6 @@
 """Provenance that travels with a microdata file: a synthetic file stays marked synthetic.
 
-:func:`helpers.data.microdata.write_microdata` writes a sidecar ``FILE.provenance.json`` for
+:func:`helpers.data.writing.write_microdata` writes a sidecar ``FILE.provenance.json`` for
 every format and embeds the same record inside xlsx (a custom document property) and sav (document
 lines); :func:`read_provenance` finds it again, sidecar first. Only a "synthetic" mark is honoured,
 so a stray mark can add the synthetic label but never remove it.

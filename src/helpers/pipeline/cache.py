@@ -132,3 +132,47 @@ def stale_reasons(components: dict, previous: dict | None) -> list[str]:
         return ["its last run did not succeed"]
     before = previous.get("components", {})
     return [REASONS[name] for name in components if before.get(name) != components[name]]
+
+
+# -- the outputs a run built ----------------------------------------------------------------
+#: How many changed outputs a reason lists before "and N more".
+LISTED_OUTPUTS = 3
+
+
+#: Outputs recorded as present but not checksummed: an executed notebook and its pages hold a random
+#: cell id and the staging folder's name, so two identical runs differ there (run.json must not).
+#: Everything the register and the index are built from (claims, tables, figures) is checksummed.
+UNHASHED_FOLDERS = ("notebooks", "html")
+PRESENT = "present (not checksummed: differs between identical runs)"
+
+
+def _digest(layout, path: Path) -> str:
+    return PRESENT if layout.relative(path).split("/", 1)[0] in UNHASHED_FOLDERS else sha256_file(path)
+
+
+def output_hashes(layout, slug: str, *, gathers_claims: bool = False) -> dict[str, str]:
+    """sha256 of every file one chapter's run left in ``layout`` (path relative to its root -> digest)."""
+    return {layout.relative(p): _digest(layout, p) for p in layout.chapter_files(slug, gathers_claims=gathers_claims)}
+
+
+def output_changes(layout, slug: str, recorded: dict[str, str] | None, *, gathers_claims: bool = False) -> list[str]:
+    """Why a chapter's outputs in ``layout`` are not the ones the runner built (empty: they are).
+
+    ``recorded`` is the chapter's ``outputs`` entry in run.json. A file changed or missing since the
+    run that built it, or a file in the chapter's folders that no run built, makes it stale.
+    """
+    if recorded is None:
+        return ["no checksums of its outputs were recorded (built by an older runner)"]
+    changes = []
+    for relative, digest in sorted(recorded.items()):
+        path = layout.root / relative
+        if not path.is_file():
+            changes.append(f"output {relative} is missing")
+        elif digest != PRESENT and sha256_file(path) != digest:
+            changes.append(f"output {relative} changed since it was built")
+    for path in layout.chapter_files(slug, gathers_claims=gathers_claims):
+        if layout.relative(path) not in recorded:
+            changes.append(f"output {layout.relative(path)} was not built by the runner")
+    if len(changes) > LISTED_OUTPUTS:
+        changes = [*changes[:LISTED_OUTPUTS], f"and {len(changes) - LISTED_OUTPUTS} more changed outputs"]
+    return changes

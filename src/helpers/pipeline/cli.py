@@ -63,17 +63,31 @@ def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
     import json
 
     from helpers.paths import OutputLayout
+    from helpers.pipeline import cache
+    from helpers.pipeline.provenance import write_run_record
     from helpers.report.export import export_chapters, write_index
 
     layout = OutputLayout(output_dir)
     if not layout.run_record.exists():
         print(f"error: {layout.root} holds no run (no run.json); run the report first", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    records = json.loads(layout.run_record.read_text()).get("chapters", {})
+    record = json.loads(layout.run_record.read_text())
+    records = record.get("chapters", {})
     export_chapters(layout, [c.slug for c in chapters])
     statuses = {s: r.get("status", "") for s, r in records.items()}
     index = write_index(layout, chapters, statuses)
-    print(f"Exported to {index.parent}")
+    # The pages are the runner's outputs too: record their checksums, so the next run does not take
+    # them for hand-made ones (only the pages: anything else changed still makes its chapter stale).
+    for spec in chapters:
+        entry = records.get(spec.slug)
+        if entry is None or entry.get("outputs") is None:
+            continue
+        for page in layout.chapter_pages(spec.slug):
+            if page.exists():
+                entry["outputs"][layout.relative(page)] = cache.PRESENT
+    record["outputs"] = {**(record.get("outputs") or {}), layout.relative(index): cache.sha256_file(index)}
+    write_run_record(layout.run_record, record)
+    print(f"Exported to {index.parent} (start at {index})")
     if pdf:
         from helpers.report.pdf import write_pdf
 
@@ -82,8 +96,9 @@ def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
 
 
 def _synth(args) -> int:
-    from helpers.data.microdata import check_writable, provenance_sidecar, write_microdata
+    from helpers.data.provenance import provenance_sidecar
     from helpers.data.synthetic import DEFAULT_SCENARIO, generate
+    from helpers.data.writing import check_writable, write_microdata
     from helpers.errors import ReportError
 
     try:

@@ -8,6 +8,7 @@ stops the run with a message that names the chapter and the parameter.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import math
 from dataclasses import dataclass
@@ -181,21 +182,40 @@ def load_parameter_file(path: str | Path) -> dict[str, Any]:
     return loaded
 
 
+def unknown_parameter(name: str, declared: dict[str, dict[str, ParameterSpec]],
+                      everywhere: dict[str, dict[str, ParameterSpec]] | None = None) -> ParameterError:
+    """The error for a name no chosen chapter declares: which chapters do declare it, or the closest
+    declared name ("did you mean 'alpha'?", difflib over every name any chapter declares)."""
+    everywhere = everywhere or declared
+    chosen = ", ".join(declared) or "none"
+    elsewhere = [chapter for chapter, specs in everywhere.items() if name in specs and chapter not in declared]
+    if elsewhere:
+        return ParameterError(f"parameter {name!r} is not declared by the chapters chosen ({chosen}); "
+                              f"it is declared by {', '.join(elsewhere)}: choose that chapter too")
+    names = sorted({n for specs in everywhere.values() for n in specs if n not in RUNNER_OWNED})
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not close:  # a typo in a long name, or a different case
+        close = [n for n in names if n.lower() == name.lower().replace("-", "_")]
+    hint = f"; did you mean {close[0]!r}?" if close else f"; the parameters are: {', '.join(names) or 'none'}"
+    return ParameterError(f"unknown parameter {name!r}: no chapter declares it (chapters: {chosen}){hint}")
+
+
 def resolve_parameters(
-    declared: dict[str, dict[str, ParameterSpec]], given: dict[str, Any]
+    declared: dict[str, dict[str, ParameterSpec]], given: dict[str, Any], *,
+    everywhere: dict[str, dict[str, ParameterSpec]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each chapter's parameters: its defaults, overridden by the values given for names it declares.
 
     ``declared`` maps chapter slug to its specs. A given name that no chapter declares, or
-    one the runner owns, is an error; every value is type-checked against every chapter that
-    declares it.
+    one the runner owns, is an error (with the closest declared name, looked up in ``everywhere``:
+    every chapter's specs, when more chapters exist than were chosen); every value is
+    type-checked against every chapter that declares it.
     """
     for name in given:
         if name in RUNNER_OWNED:
             raise ParameterError(f"parameter {name!r} is set by the runner: use {RUNNER_OWNED[name]}")
         if not any(name in specs for specs in declared.values()):
-            chapters = ", ".join(declared) or "none"
-            raise ParameterError(f"unknown parameter {name!r}: no chapter declares it (chapters: {chapters})")
+            raise unknown_parameter(name, declared, everywhere)
     resolved = {}
     for chapter, specs in declared.items():
         values = {}

@@ -30,8 +30,11 @@ from helpers.errors import InputDataError, ParameterError, ReportError
 from helpers.paths import OutputLayout
 from helpers.pipeline import cache
 from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, reap_kernels, worker_init
-from helpers.pipeline.parameters import canonical_json, input_files, notebook_parameters, resolve_parameters
+from helpers.pipeline.parameters import input_files, notebook_parameters, resolve_parameters
 from helpers.pipeline.staging import OutputBusyError, OutputTransaction
+
+#: The register's reason when other chapters run: it is checked again once they have.
+RECHECK = "it re-runs if any claim changes (checked after the other chapters)"
 
 DEFAULT_CELL_TIMEOUT = 900.0  # seconds; the slowest cell (latent classes with a bootstrap) takes well under a minute
 
@@ -85,6 +88,15 @@ def previous_records(layout: OutputLayout) -> dict:
     return json.loads(layout.run_record.read_text()).get("chapters", {})
 
 
+def previous_top_level(layout: OutputLayout) -> dict:
+    """The last run's whole ``run.json`` (empty when there is none)."""
+    import json
+
+    if not layout.run_record.exists():
+        return {}
+    return json.loads(layout.run_record.read_text())
+
+
 def declared_parameters(chapters: list[ChapterSpec], previous: dict) -> dict:
     """Each chapter's declared parameters; reused from the last run when its code cells are unchanged.
 
@@ -108,24 +120,27 @@ def _inputs(declared: dict, resolved: dict, slug: str) -> list[str]:
     return list(input_files({slug: declared[slug]}, {slug: resolved[slug]}))
 
 
-def _read_microdata_for(path: str, parameters: dict) -> None:
-    """A microdata file, validated for the waves the chapter analyses (when it declares ``waves``)."""
-    from helpers.data.microdata import read_microdata
+def requested_waves(declared: dict, resolved: dict) -> dict[str, list[int]]:
+    """For each input file, the waves the chapters reading it ask for (their ``waves`` parameter)."""
+    waves: dict[str, set[int]] = {}
+    for chapter, specs in declared.items():
+        wanted = resolved[chapter].get("waves")
+        if not wanted:
+            continue
+        for path in input_files({chapter: specs}, {chapter: resolved[chapter]}):
+            waves.setdefault(path, set()).update(int(w) for w in wanted)
+    return {path: sorted(w) for path, w in waves.items()}
 
-    read_microdata(path, waves=parameters.get("waves") or None)
 
-
-#: How each input-file type is validated, given the chapter's resolved parameters.
-INPUT_READERS = {"MicrodataFile": _read_microdata_for}
-
-
-def preflight(declared: dict, resolved: dict) -> None:
+def preflight(files: dict[str, str], waves: dict[str, list[int]] | None = None) -> dict[str, dict]:
     """Validate every input file before any kernel starts, so bad input never reaches outputs/.
 
-    Input files are the values of parameters declared with an input-file type
-    (:data:`helpers.pipeline.parameters.INPUT_FILE_TYPES`); each is read as its chapter will read it.
+    ``files`` maps each path to its declared type (:func:`helpers.pipeline.parameters.input_files`).
+    ``waves``: per file, the waves its chapters need (each must have respondents).
+    Returns what validation changed in each file (spaces trimmed around values), for run.json.
     """
     from helpers.data.codebook import load_codebook
+    from helpers.data.microdata import read_microdata
     from helpers.data.published import load_figures, load_waves
     from helpers.data.series import load_series
 
@@ -133,13 +148,17 @@ def preflight(declared: dict, resolved: dict) -> None:
     load_figures()
     load_waves()
     load_series()
-    checked = set()
-    for chapter, specs in declared.items():
-        for path, type_name in input_files({chapter: specs}, {chapter: resolved[chapter]}).items():
-            key = (path, type_name, canonical_json(resolved[chapter]))
-            if key not in checked:
-                INPUT_READERS[type_name](path, resolved[chapter])
-                checked.add(key)
+    readers = {"MicrodataFile": read_microdata}
+    checks = {}
+    for path, type_name in files.items():
+        frame = readers[type_name](path, waves=(waves or {}).get(path))
+        trimmed = dict(getattr(frame, "attrs", {}).get("whitespace_trimmed") or {})
+        if trimmed:
+            checks[path] = {"whitespace_trimmed": trimmed}
+            cells = ", ".join(f"{column}: {n}" for column, n in trimmed.items())
+            say(f"note: {Path(path).name}: spaces around {sum(trimmed.values())} value(s) trimmed ({cells}); "
+                "recorded in run.json")
+    return checks
 
 
 def _execute(tasks: list[ChapterTask], jobs: int):
@@ -202,6 +221,50 @@ def _summary(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _with_register(selected: list[ChapterSpec], everything) -> list[ChapterSpec]:
+    """The chosen chapters, and the register whenever another chapter is among them: it gathers their
+    claims, so a run of any subset leaves ``claims.csv`` (and the index built from it) current."""
+    if not any(not c.gathers_claims for c in selected):
+        return list(selected)
+    chosen = {c.slug for c in selected}
+    return [c for c in everything if c.slug in chosen or c.gathers_claims]
+
+
+def _tampered(everything, selected: list[ChapterSpec], layout: OutputLayout, previous: dict) -> dict[str, list[str]]:
+    """Chapters not chosen whose outputs are no longer what the runner built (the register would gather
+    their claims, the index link their pages): each with the reasons."""
+    chosen = {c.slug for c in selected}
+    found = {}
+    for spec in everything:
+        before = previous.get(spec.slug)
+        if spec.slug in chosen or spec.gathers_claims or not before or before.get("status") != "ok":
+            continue
+        changes = cache.output_changes(layout, spec.slug, before.get("outputs"))
+        if changes:
+            found[spec.slug] = changes
+    return found
+
+
+def _index_reasons(layout: OutputLayout, recorded: dict) -> list[str]:
+    """Why ``html/index.html`` is not the one the last run wrote (empty: it is)."""
+    if not layout.index.exists():
+        return ["html/index.html is missing"]
+    digest = recorded.get("html/index.html")
+    if digest is None:
+        return ["html/index.html has no recorded checksum"]
+    if cache.sha256_file(layout.index) != digest:
+        return ["html/index.html changed since it was built"]
+    return []
+
+
+def _require_output_dir(chapters: list[ChapterSpec], declared: dict) -> None:
+    """The runner tells every chapter where to write; a chapter that cannot be told would write elsewhere."""
+    for spec in chapters:
+        if "output_dir" not in declared[spec.slug]:
+            raise ParameterError(f"chapter {spec.slug}: its parameters cell must declare "
+                                 "'output_dir: str = \"\"  # where outputs go' (the runner sets it)")
+
+
 def run(options: RunOptions, argv: list[str] | None = None) -> int:
     """Run the report (or the chosen chapters); returns an exit code."""
     from helpers.pipeline.provenance import now
@@ -209,7 +272,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
     started_at = now()
     clock = time.perf_counter()
     try:
-        chapters = resolve_chapters(options.selectors, options.chapters)
+        selected = resolve_chapters(options.selectors, options.chapters)
         given = {}
         if options.parameter_file:
             from helpers.pipeline.parameters import load_parameter_file
@@ -218,8 +281,14 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         given.update(options.parameters)
         layout_final = OutputLayout(options.output_dir)
         previous_run = previous_records(layout_final)
+        added = _tampered(options.chapters, selected, layout_final, previous_run)
+        chapters = _with_register([c for c in options.chapters if c in selected or c.slug in added],
+                                  options.chapters)
         declared = declared_parameters(chapters, previous_run)
-        resolved = resolve_parameters(declared, given)
+        unknown = [name for name in given if not any(name in specs for specs in declared.values())]
+        everywhere = declared_parameters(list(options.chapters), previous_run) if unknown else declared
+        resolved = resolve_parameters(declared, given, everywhere=everywhere)
+        _require_output_dir(chapters, declared)
         if options.cell_timeout is not None and options.cell_timeout <= 0:
             raise ParameterError(f"--cell-timeout must be positive, got {options.cell_timeout}")
     except ReportError as exc:
@@ -233,42 +302,55 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         with transaction:
             lifecycle.sweep_dead_runs()  # what killed runs left: processes first, then their folders
             previous_run = previous_records(layout_final)  # again, now that no other run can change it
+            previous_outputs = previous_top_level(layout_final).get("outputs") or {}
             register = [c for c in chapters if c.gathers_claims]
             ordinary = [c for c in chapters if not c.gathers_claims]
             plan = {}
-            for spec in ordinary:
-                components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared,
-                                                      inputs=_inputs(declared, resolved, spec.slug))
-                reasons = ["--force"] if options.force else cache.stale_reasons(components, previous_run.get(spec.slug))
-                if not reasons and not layout_final.notebook(spec.slug).exists():
-                    reasons = ["its executed notebook is missing"]
-                plan[spec.slug] = (components, reasons)
-            for spec in register:
-                claims = cache.claims_hash(layout_final.claims_dir, spec.slug)
+            for spec in chapters:
+                claims = cache.claims_hash(layout_final.claims_dir, spec.slug) if spec.gathers_claims else None
                 components = cache.chapter_components(spec.notebook, resolved[spec.slug], shared, claims,
                                                       inputs=_inputs(declared, resolved, spec.slug))
-                reasons = ["--force"] if options.force else cache.stale_reasons(components, previous_run.get(spec.slug))
-                if any(plan[s.slug][1] for s in ordinary):
-                    reasons = reasons or ["it re-runs if any claim changes (decided after the other chapters)"]
+                before = previous_run.get(spec.slug)
+                reasons = ["--force"] if options.force else cache.stale_reasons(components, before)
+                if not reasons:
+                    reasons = cache.output_changes(layout_final, spec.slug, before.get("outputs"),
+                                                   gathers_claims=spec.gathers_claims)
+                if spec.slug in added:
+                    reasons = [*reasons, "not chosen, but re-run: the register gathers its claims"]
                 plan[spec.slug] = (components, reasons)
+            ran_any = any(plan[s.slug][1] for s in ordinary)
+            for spec in register:
+                components, reasons = plan[spec.slug]
+                # When other chapters run, whether a claim changed is known only once they have: a claims file
+                # changed now (by hand, say) may be rebuilt as it was.
+                if ran_any and set(reasons) <= {cache.REASONS["claims"]}:
+                    plan[spec.slug] = (components, [RECHECK])
             stale = [c for c in chapters if plan[c.slug][1]]
-            needs_export = options.export and not (layout_final.html / "index.html").exists()
+            index_reasons = _index_reasons(layout_final, previous_outputs) if options.export else []
+            unexported = [c.slug for c in chapters if options.export and not plan[c.slug][1]
+                          and not all(p.exists() for p in layout_final.chapter_pages(c.slug))]
 
             if options.dry_run:
                 for spec in chapters:
                     reasons = plan[spec.slug][1]
                     print(f"{spec.slug}: {'would run: ' + '; '.join(reasons) if reasons else 'up to date'}")
+                if index_reasons or unexported:
+                    why = index_reasons + [f"{slug} has no HTML pages" for slug in unexported]
+                    print(f"html/index.html: would be rebuilt: {'; '.join(why)}")
                 return ExitCode.OK
-            if not stale and not needs_export:
+            if not stale and not index_reasons and not unexported:
                 say(f"Nothing to do: all {len(chapters)} chapters are up to date in {layout_final.root} "
                     f"({time.perf_counter() - clock:.1f} s). Use --force to rebuild.")
+                if options.export:
+                    say(f"Start at {layout_final.index}.")
                 return ExitCode.OK
 
-            preflight(declared, resolved)
+            files = input_files(declared, resolved)
+            checks = preflight(files, requested_waves(declared, resolved))
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
-                                  str(this_run.runtime_dir), started_at, clock, argv or [])
+                                  str(this_run.runtime_dir), started_at, clock, argv or [], unexported, checks)
     except OutputBusyError as exc:
         say(f"error: {exc}")
         return ExitCode.BUSY
@@ -282,7 +364,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
 
 
 def _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared, runtime_dir,
-               started_at, clock, argv) -> int:
+               started_at, clock, argv, unexported, checks) -> int:
     from helpers.pipeline.provenance import run_record, write_run_record
 
     def on_signal(signum, frame):
@@ -294,25 +376,27 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
         layout = OutputLayout(staging)
         records: dict[str, dict] = {}
         failures: list[ChapterOutcome] = []
-        total = sum(1 for c in chapters if plan[c.slug][1])
+        ordinary = [c for c in chapters if not c.gathers_claims]
+        register = [c for c in chapters if c.gathers_claims]
+        to_run = [c for c in ordinary if plan[c.slug][1]]
+        registers_to_run = [c for c in register if plan[c.slug][1]]
+        total = len(to_run) + len(registers_to_run)  # decided before anything runs: the count never changes
         done = 0
 
         def task_for(spec: ChapterSpec) -> ChapterTask:
             for stale_path in (layout.figures(spec.slug), layout.tables(spec.slug)):
                 shutil.rmtree(stale_path, ignore_errors=True)
-            for stale_file in (layout.notebook(spec.slug), layout.chapter_claims(spec.slug)):
+            for stale_file in layout.chapter_files(spec.slug, gathers_claims=spec.gathers_claims):
                 stale_file.unlink(missing_ok=True)
             parameters = dict(resolved[spec.slug])
-            if "output_dir" in parameters:
-                parameters["output_dir"] = str(staging)
+            parameters["output_dir"] = str(staging)  # always passed: a chapter left to its default writes elsewhere
             return ChapterTask(spec.slug, str(spec.notebook), str(layout.notebook(spec.slug)), parameters,
                                runtime_dir, options.cell_timeout)
 
         def recorded(spec: ChapterSpec) -> dict:
             """Parameters as the chapter saw them, with the output folder the user asked for."""
             values = dict(resolved[spec.slug])
-            if "output_dir" in values:
-                values["output_dir"] = str(transaction.final)
+            values["output_dir"] = str(transaction.final)
             return values
 
         def record(spec: ChapterSpec, outcome: ChapterOutcome | None, components: dict, reasons: list[str]) -> None:
@@ -334,13 +418,13 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
                     f"(elapsed {time.perf_counter() - clock:.1f} s)")
             records[spec.slug] = entry
 
-        ordinary = [c for c in chapters if not c.gathers_claims]
-        register = [c for c in chapters if c.gathers_claims]
-        to_run = [c for c in ordinary if plan[c.slug][1]]
         if options.jobs > 1:  # longest first, by the last measured duration or the chapter's hint
             to_run.sort(key=lambda c: -(previous_run.get(c.slug, {}).get("duration") or 6.0 * c.cost_hint))
-        say(f"Running {len(to_run)} of {len(ordinary)} chapters with up to {options.jobs} at a time "
-            f"into {transaction.final}" + (" (register after them)" if register else ""))
+        if total:
+            say(f"Running {total} of {len(chapters)} chapters with up to {options.jobs} at a time "
+                f"into {transaction.final}" + (" (the claims register last)" if registers_to_run and to_run else ""))
+        else:
+            say(f"All {len(chapters)} chapters are up to date; rebuilding the HTML in {transaction.final}")
         for spec in ordinary:
             if not plan[spec.slug][1]:
                 record(spec, None, *plan[spec.slug])
@@ -352,36 +436,59 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
             components = cache.chapter_components(
                 spec.notebook, resolved[spec.slug], shared, cache.claims_hash(layout.claims_dir, spec.slug),
                 inputs=_inputs(declared, resolved, spec.slug))
-            reasons = ["--force"] if options.force else cache.stale_reasons(
-                components, previous_run.get(spec.slug))
-            if failures:
+            reasons = plan[spec.slug][1]
+            if reasons == [RECHECK]:  # decided now: it re-runs if a claim changed, or its outputs did
+                before = previous_run.get(spec.slug)
+                reasons = cache.stale_reasons(components, before) or cache.output_changes(
+                    layout, spec.slug, (before or {}).get("outputs"), gathers_claims=True)
+            if not reasons:
+                if plan[spec.slug][1]:  # counted in the progress: say how it ended
+                    done += 1
+                    say(f"[{done}/{total}] {spec.slug}: up to date, reused (no claim changed)")
+                record(spec, None, components, [])
+            elif failures:
                 records[spec.slug] = {"title": spec.title, "status": "skipped", "reused": False,
                                       "reasons": ["another chapter failed"], "components": components,
                                       "parameters": recorded(spec),
                                       "declared": [vars(p) for p in declared[spec.slug].values()]}
-                say(f"  skipped {spec.slug}: another chapter failed")
-            elif reasons:
-                if not plan[spec.slug][1]:  # decided only now that the claims changed
-                    total += 1
-                record(spec, next(_execute([task_for(spec)], 1)), components, reasons)
+                done += 1
+                say(f"[{done}/{total}] {spec.slug}: skipped, another chapter failed")
             else:
-                record(spec, None, components, [])
+                record(spec, next(_execute([task_for(spec)], 1)), components, reasons)
 
         exit_code = ExitCode.OK
         if failures:
             first = min(failures, key=lambda o: [c.slug for c in chapters].index(o.slug))
             exit_code = FAILURE_EXIT[first.kind]
         microdata = {path: cache.sha256_file(Path(path)) for path in input_files(declared, resolved)}
-        chapter_records = _merge_previous(previous_run, records, options.chapters)
-        if options.export and not failures:
-            from helpers.report.export import export_chapters, write_index
+        index_current = False
+        top_outputs = {}
+        if not failures:
+            ran = [s for s, r in records.items() if not r.get("reused")]
+            if options.export:
+                from helpers.report.export import export_chapters, write_index
 
-            export_chapters(layout, [s for s, r in records.items() if not r.get("reused")]
-                            or [c.slug for c in chapters])
-            write_index(layout, options.chapters, {s: r["status"] for s, r in chapter_records.items()})
-        write_run_record(layout.run_record, run_record(
-            started=started_at, chapters=chapter_records, shared=shared, command=argv,
-            exit_code=int(exit_code), microdata_files=microdata))
+                export_chapters(layout, ran + [s for s in unexported if s not in ran])
+                statuses = {s: r["status"] for s, r in _merge_previous(previous_run, records, options.chapters).items()}
+                write_index(layout, options.chapters, statuses)
+                top_outputs["html/index.html"] = cache.sha256_file(layout.index)
+                index_current = True
+            else:  # pages and an index made before this run would no longer agree with it
+                for slug in ran:
+                    for page in layout.chapter_pages(slug):
+                        page.unlink(missing_ok=True)
+                layout.index.unlink(missing_ok=True)
+            for spec in chapters:  # what the runner built (or checked, for reused chapters): checked before reuse
+                if records[spec.slug]["status"] == "ok":
+                    records[spec.slug]["outputs"] = cache.output_hashes(layout, spec.slug,
+                                                                        gathers_claims=spec.gathers_claims)
+        chapter_records = _merge_previous(previous_run, records, options.chapters)
+        full_record = run_record(started=started_at, chapters=chapter_records, shared=shared, command=argv,
+                                 exit_code=int(exit_code), microdata_files=microdata)
+        full_record["outputs"] = top_outputs
+        if checks:
+            full_record["input_file_checks"] = checks
+        write_run_record(layout.run_record, full_record)
 
         order = [c.slug for c in chapters]
         rows = [(s, r["status"] + (" (reused)" if r.get("reused") else ""), f"{r.get('duration', 0):.1f} s")
@@ -397,8 +504,13 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
             return exit_code
         transaction.commit()
         print(_summary(rows))
-        say(f"\nDone in {time.perf_counter() - clock:.1f} s. Outputs: {transaction.final} "
-            f"(start at {transaction.final / 'html' / 'index.html'}).")
+        final = OutputLayout(transaction.final)
+        if index_current:
+            say(f"\nDone in {time.perf_counter() - clock:.1f} s. Outputs: {final.root} (start at {final.index}).")
+        else:
+            say(f"\nDone in {time.perf_counter() - clock:.1f} s. Outputs: {final.root}. No HTML was exported "
+                f"(--no-export): build it with '{sys.executable} -m helpers export"
+                + ("" if final.root == OutputLayout().root else f" --output-dir {final.root}") + "'.")
         return ExitCode.OK
     finally:
         reap_kernels()

@@ -9,6 +9,10 @@ Every figure is saved as PNG and SVG with the house style, a source line and (sy
 a watermark; every table as CSV; each with a caption in the chapter's manifest. Counts from
 microdata pass through disclosure control before they are written. Claims land in
 ``claims/<chapter>.csv``, which the register chapter gathers.
+
+``output_dir`` is set by the runner. Left empty (a chapter run by hand: JupyterLab, plain
+``papermill``, ``nbconvert``), everything goes to ``outputs/interactive/`` instead, so a hand
+run, failed or not, never changes the report the runner built (see :class:`Chapter`).
 """
 
 from __future__ import annotations
@@ -109,14 +113,22 @@ def running_chapter() -> str:
 
 
 class Chapter:
-    """One chapter's writer. ``output_dir`` empty means the project's ``outputs/``."""
+    """One chapter's writer.
+
+    Where it writes: ``output_dir`` when given; when empty (the parameters cell's default, so a
+    chapter run by hand in JupyterLab, with plain ``papermill`` or with ``nbconvert``), the
+    project's ``outputs/interactive/`` — never the runner's outputs. Only ``python -m helpers run``
+    builds ``outputs/`` itself: it always passes ``output_dir`` (it owns that parameter), checksums
+    what each chapter wrote, and rebuilds a chapter whose outputs changed after it built them. To
+    write elsewhere by hand, pass ``-p output_dir DIR`` to papermill.
+    """
 
     def __init__(self, slug: str, *, output_dir: str = "", alpha: float = 0.05,
                  min_cell_count: int = DEFAULT_THRESHOLD):
         self.slug = slug
         self.alpha = alpha
         self.min_cell_count = min_cell_count
-        self.layout = OutputLayout(output_dir or None)
+        self.layout = OutputLayout(output_dir) if output_dir else OutputLayout.interactive()
         self.figures_dir = self.layout.figures(slug)
         self.tables_dir = self.layout.tables(slug)
         self._claims: dict[str, Claim] = {}
