@@ -46,19 +46,6 @@ def test_verdict_needs_a_small_advanced_minority():
     assert "cannot be shown to be a small minority" in res.interpretation()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("scenario, expected", [
-    ("widening", "supported"), ("stable", "supported"), ("growing_minority", "supported"),
-    ("narrowing", "supported"), ("drift_down", "supported"), ("drift_up", "supported"),
-    ("single_group", "not supported"), ("continuum", "not supported"),
-])
-def test_planted_scenarios_give_the_planted_verdict(scenario, expected):
-    res = run(scenario, seed=11)
-    assert res.verdict(alpha=0.05) == expected
-    if expected == "supported":
-        assert res.bootstrap_samples >= 499 and res.p_value <= 0.002
-
-
 def test_deterministic_for_a_seed():
     a = run("continuum", n_bootstrap=49, n_share_bootstrap=19, seed=2)
     b = run("continuum", n_bootstrap=49, n_share_bootstrap=19, seed=2)

@@ -21,7 +21,7 @@ from helpers.report.claims import COLUMNS, verdict
 pytestmark = pytest.mark.report
 
 #: Quick settings for the latent class chapter (the defaults are for the real report).
-FAST = ["-p", "blrt_repetitions", "19", "-p", "n_init", "5", "-p", "max_classes", "3"]
+FAST = ["-p", "n_bootstrap", "99", "-p", "n_init", "5", "-p", "max_classes", "3"]
 HEADLINE = {"two_groups_published", "two_groups_microdata", "widening_gap_published", "widening_gap_microdata"}
 
 
@@ -153,6 +153,7 @@ def test_planted_widening_is_found_and_a_single_group_is_not(tmp_path, scenario,
     assert result.returncode == 0, result.stderr
     register = pd.read_csv(tmp_path / "out" / "claims.csv").set_index("claim_id")
     assert register.loc["widening_gap_microdata", "verdict"] in expected
-    assert register.loc["widening_gap_microdata", "data"] == "user"
+    # the generator's file carries its provenance: still marked synthetic, not "user"
+    assert register.loc["widening_gap_microdata", "data"] == "synthetic"
     if scenario == "single_group":
         assert register.loc["two_groups_microdata", "verdict"] in expected
