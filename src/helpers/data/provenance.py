@@ -9,12 +9,13 @@ so a stray mark can add the synthetic label but never remove it.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from helpers.data.io import sha256_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,15 +55,6 @@ def provenance_of(frame: pd.DataFrame) -> dict | None:
     return out
 
 
-def file_sha256(path: Path) -> str:
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_provenance(path: str | Path) -> dict | None:
     """The synthetic-data provenance written with a microdata file, or None for a plain file.
 
@@ -83,7 +75,7 @@ def read_provenance(path: str | Path) -> dict | None:
             found = {"data_kind": "synthetic", "label": "synthetic data (unreadable provenance file) — "
                                                         "not real survey answers"}
         if isinstance(found, dict) and found.get("sha256") and path.is_file():
-            found["file_changed"] = found["sha256"] != file_sha256(path)
+            found["file_changed"] = found["sha256"] != sha256_file(path)
     if found is None:
         found = _embedded_provenance(path)
     if not isinstance(found, dict) or found.get("data_kind") != "synthetic":

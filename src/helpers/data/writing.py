@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from helpers.data.io import sha256_file
 from helpers.data.provenance import (
     WRITABLE_SUFFIXES,
-    file_sha256,
     provenance_of,
     provenance_sidecar,
     write_sav,
@@ -66,6 +66,6 @@ def write_microdata(frame: pd.DataFrame, path: str | Path) -> Path:
     if provenance is None:
         sidecar.unlink(missing_ok=True)
     else:
-        record = {**provenance, "file": path.name, "sha256": file_sha256(path)}
+        record = {**provenance, "file": path.name, "sha256": sha256_file(path)}
         sidecar.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -15,6 +15,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from helpers.data.io import sha256_file
 from helpers.paths import DATA_DIR
 
 #: Bump to invalidate every cached chapter (a change in how the runner executes them).
@@ -26,14 +27,6 @@ KEY_PACKAGES = (
 )
 
 HELPERS_DIR = Path(__file__).resolve().parent
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sha256_text(text: str) -> str:

@@ -161,6 +161,19 @@ def compress_patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[first], inv.ravel()
 
 
+def weighted_patterns(x: np.ndarray, w: np.ndarray | None):
+    """``(patterns, inv, freq, answers, answered)``: what every pattern-based fit works on.
+
+    ``freq`` sums the row weights (rescaled to sum to n; all 1 when unweighted) per unique pattern;
+    ``answers`` are the patterns with missing answers as 0 and ``answered`` marks the answered cells.
+    """
+    n = x.shape[0]
+    w_row = np.ones(n) if w is None else w * (n / w.sum())
+    patterns, inv = compress_patterns(x)
+    freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
+    return patterns, inv, freq, np.nan_to_num(patterns, nan=0.0), (~np.isnan(patterns)).astype(float)
+
+
 # ----------------------------------------------------------------------------------
 # Batched EM for binary latent class models (many starts / data sets at once)
 # ----------------------------------------------------------------------------------
@@ -379,12 +392,9 @@ def fit_latent_classes(
         raise StatisticsInputError(
             f"items has {n} rows, fewer than needed: K={max(ks)} has {max_par} parameters"
         )
-    w_row = np.ones(n) if w is None else w * (n / w.sum())
     has_missing = bool(np.isnan(x).any())
-    patterns, inv = compress_patterns(x)
-    freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
-    u = np.nan_to_num(patterns, nan=0.0)
-    obs = (~np.isnan(patterns)).astype(float)
+    patterns, inv, freq, u, obs = weighted_patterns(x, w)
+    w_row = np.ones(n) if w is None else w * (n / w.sum())  # the BLRT resamples rows
     seeds = np.random.SeedSequence(seed)
     fits: dict[int, dict] = {}
     for k, child in zip(ks, seeds.spawn(len(ks)), strict=True):

@@ -22,11 +22,11 @@ from helpers.stats.groups import (
     EM_TOL,
     EPS,
     check_int,
-    compress_patterns,
     fit_many,
     random_starts,
     validate_items,
     validate_weights,
+    weighted_patterns,
 )
 
 __all__ = ["ClassModelResult", "fit_class_model"]
@@ -128,11 +128,7 @@ def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, we
     if n <= n_par:
         raise StatisticsInputError(f"items has {n} rows, fewer than the {n_par} parameters of k={k} classes")
     w = validate_weights(weights, n)
-    w_row = np.ones(n) if w is None else w * (n / w.sum())
-    patterns, inv = compress_patterns(x)
-    freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
-    u = np.nan_to_num(patterns, nan=0.0)
-    m = (~np.isnan(patterns)).astype(float)
+    patterns, inv, freq, u, m = weighted_patterns(x, w)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2, k]))
     pi, th, ll, cv = _fit_patterns(u, m, freq[None, :], k, rng, n_init)
     pi, th, ll = pi[0], th[0], float(ll[0])

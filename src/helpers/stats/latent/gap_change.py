@@ -395,8 +395,10 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
                      "high": g_logit + z * se_logit, "gap_pp": 100 * g_pp, "low_pp": 100 * (g_pp - z * se_pp),
                      "high_pp": 100 * (g_pp + z * se_pp)})
     gaps = pd.DataFrame(rows)
+    labels = values.astype(int) if np.all(values == np.round(values)) else values  # waves are years
     se_lam = np.sqrt(np.clip(np.diag(cov)[k:], 0.0, None))
-    shares = pd.DataFrame({"wave": values, "n": d1.wave_total.astype(int), "share": special.expit(lam1),
+    gaps["wave"] = labels
+    shares = pd.DataFrame({"wave": labels, "n": d1.wave_total.astype(int), "share": special.expit(lam1),
                            "low": special.expit(lam1 - z * se_lam), "high": special.expit(lam1 + z * se_lam)})
     _, _, prob = _cell_logp(d1, coef1)
     item_rows = []

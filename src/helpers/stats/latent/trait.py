@@ -34,7 +34,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.groups import check_int, compress_patterns, validate_items, validate_weights
+from helpers.stats.groups import check_int, validate_items, validate_weights, weighted_patterns
 
 __all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX"]
 
@@ -293,11 +293,7 @@ def fit_trait_model(items, *, n_quadrature: int = 21, weights=None, n_starts: in
     if j < 2:
         raise StatisticsInputError(f"items has {j} column; a trait model needs at least 2 items")
     w = validate_weights(weights, n)
-    w_row = np.ones(n) if w is None else w * (n / w.sum())
-    patterns, inv = compress_patterns(x)
-    freq = np.bincount(inv, weights=w_row, minlength=patterns.shape[0])
-    u = np.nan_to_num(patterns, nan=0.0)
-    m = (~np.isnan(patterns)).astype(float)
+    patterns, inv, freq, u, m = weighted_patterns(x, w)
     params, ll, conv = _fit_best(u, m, freq, n_quadrature, np.random.default_rng(n_starts), n_starts)
     settings = {"n_starts": n_starts, "patterns": int(patterns.shape[0]), "weighted": w is not None,
                 "missing_values": bool(np.isnan(x).any()), "method": "marginal ML, L-BFGS-B, analytic gradient"}
