@@ -23,6 +23,8 @@ CODEBOOK = DATA_DIR / "codebook.yaml"
 DATA_MANIFEST = DATA_DIR / "manifest.yaml"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "outputs"
 BENCH_DIR = PROJECT_ROOT / "bench"
+#: Results that outlive a run (e.g. the method checks' finished replicates); HELPERS_CACHE_DIR overrides it.
+CACHE_DIR = Path(os.environ.get("HELPERS_CACHE_DIR") or PROJECT_ROOT / ".cache")
 
 
 class OutputLayout:

@@ -203,8 +203,8 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
     applies to "continuum". ``n_per_wave``: exactly that many respondents in every wave (instead
     of ``n_respondents`` split in proportion to the published sizes). ``widening_logit``: the
     minority's advanced items move linearly on the logit scale by that much per wave (see the
-    module docstring; an effect-size knob for power studies). ``draws="exact"`` plants quotas and published counts exactly;
-    ``draws="random"`` draws class membership, country and every answer independently with the
+    module docstring; an effect-size knob for power studies). ``draws="exact"`` plants quotas and
+    published counts exactly; ``draws="random"`` draws class membership, country and every answer independently with the
     same expected values (:func:`class_probabilities`). "continuum" always draws at random.
     ``include_class=True`` adds the latent class as a column ``latent_class`` (0 majority,
     1 minority; empty for "continuum", which adds its trait as ``latent_trait``) for method
