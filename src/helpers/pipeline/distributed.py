@@ -112,7 +112,7 @@ def client_for(scheduler="local", *, n_workers: int | None = None):
         return
     if scheduler == "local":
         workers = n_workers or os.cpu_count() or 1
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=40) as cluster, Client(cluster) as client:
             yield client
         return
