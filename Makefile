@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast test-report test-slow lint bench lab list clean distclean env
+.PHONY: help report test test-fast test-report test-slow lint bench bench-dask lab list clean distclean env
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ lint: $(STAMP) ## ruff check (the rules in pyproject.toml)
 
 bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
 	$(PY) bench/run.py $(ARGS)
+
+bench-dask: $(STAMP) ## the method checks on Dask: 1 vs 2 workers, overhead per task, a 500-replicate study
+	$(PY) bench/dask_bench.py $(ARGS)
 
 lab: $(STAMP) ## open JupyterLab on the project's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
