@@ -12,7 +12,7 @@ KERNEL := netclean-reanalysis
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast test-report test-slow lint bench lab list clean distclean env lock pdf
+.PHONY: help report test test-fast test-report test-slow lint bench bench-dask lab list clean distclean env lock pdf
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,9 @@ lint: $(STAMP) ## ruff check (the rules in pyproject.toml)
 
 bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
 	$(PY) bench/run.py $(ARGS)
+
+bench-dask: $(STAMP) ## the method checks on Dask: 1 vs 2 workers, overhead per task, a 500-replicate study
+	$(PY) bench/dask_bench.py $(ARGS)
 
 lab: $(STAMP) ## open JupyterLab on the project's kernel (NetClean re-analysis)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)

@@ -1,7 +1,7 @@
 """A new report wave enters the analysis by data alone (issue 14).
 
 In a copy of the project's tracked files, a made-up wave 2030 is added to figures.csv, waves.csv
-and series.csv only (manifest refreshed); chapters 00, 03 and 08 then carry it in the waves table,
+and series.csv only (manifest refreshed); chapters 00, 03 and the register then carry it in the waves table,
 every series table it has rows for, the trend tests' counts and the statements, while no notebook
 or helper file differs from the repository's. Broken series or waves rows stop the run (exit 2)
 naming the file, line and column.
@@ -105,7 +105,7 @@ def test_a_new_wave_enters_by_data_alone(project, tmp_path):
     add_wave_2030(project)
     refresh_manifest(project)
     out = tmp_path / "out"
-    result = run(project, "-m", "helpers", "run", "0", "3", "8", "--output-dir", str(out), "--no-export", "-j", "2")
+    result = run(project, "-m", "helpers", "run", "0", "3", "9", "--output-dir", str(out), "--no-export", "-j", "2")
     assert result.returncode == 0, result.stdout + result.stderr
 
     tables = out / "tables"

@@ -69,7 +69,8 @@ def test_register_has_every_field_and_verdicts_follow_the_rule(two_cold_runs):
     assert HEADLINE <= set(register["claim_id"])
     assert not register["claim_id"].duplicated().any()
     chapters_with_claims = set(register["chapter"])
-    assert chapters_with_claims == {c.slug for c in CHAPTERS if not c.gathers_claims}
+    method_checks = {"08-method-checks"}   # method checks on synthetic data, not claims of the reports
+    assert chapters_with_claims == {c.slug for c in CHAPTERS if not c.gathers_claims} - method_checks
     for row in register.itertuples():
         for field in ("claim_id", "chapter", "statement", "source", "source_url", "data", "verdict"):
             assert isinstance(getattr(row, field), str) and getattr(row, field), (row.claim_id, field)
@@ -149,7 +150,7 @@ def test_two_cold_runs_are_identical(two_cold_runs):
 def test_planted_widening_is_found_and_a_single_group_is_not(tmp_path, scenario, expected):
     data = tmp_path / f"{scenario}.csv"
     write_microdata(generate(scenario, seed=11), data)
-    result = run_report(tmp_path / "out", "-p", "microdata", str(data), chapters=("5", "8"))
+    result = run_report(tmp_path / "out", "-p", "microdata", str(data), chapters=("5", "9"))
     assert result.returncode == 0, result.stderr
     register = pd.read_csv(tmp_path / "out" / "claims.csv").set_index("claim_id")
     assert register.loc["widening_gap_microdata", "verdict"] in expected

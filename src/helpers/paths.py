@@ -26,6 +26,8 @@ DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "outputs"
 #: outputs, which only ``python -m helpers run`` builds (it always passes ``output_dir``).
 INTERACTIVE_OUTPUT_DIR = DEFAULT_OUTPUT_DIR / "interactive"
 BENCH_DIR = PROJECT_ROOT / "bench"
+#: Results that outlive a run (e.g. the method checks' finished replicates); HELPERS_CACHE_DIR overrides it.
+CACHE_DIR = Path(os.environ.get("HELPERS_CACHE_DIR") or PROJECT_ROOT / ".cache")
 
 
 class OutputLayout:

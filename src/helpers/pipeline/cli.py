@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers run | list | export | synth``."""
+"""Command line: ``python -m helpers run | list | export | synth | sweep``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"longest a single cell may run (default {DEFAULT_CELL_TIMEOUT:.0f})")
 
     commands.add_parser("list", help="each chapter with its parameters, types, defaults and help")
+
+    sweep = commands.add_parser("sweep", help="run the report once per combination of a parameter grid, on Dask")
+    sweep.add_argument("grid", metavar="GRID.yaml", help="parameter name -> list of values")
+    sweep.add_argument("chapters", nargs="*", help="chapters to run (default: all)")
+    sweep.add_argument("--scheduler", default="local", metavar="ADDR",
+                       help="'local' (embedded LocalCluster, default) or a scheduler address tcp://host:8786")
+    sweep.add_argument("--output-dir", metavar="DIR", help="the sweep goes to DIR/sweep/ (default: outputs/)")
+    sweep.add_argument("--workers", type=int, default=None, help="LocalCluster workers (default: the cores)")
+    sweep.add_argument("-j", "--jobs", type=int, default=1, help="chapters at once inside each run (default 1)")
 
     export = commands.add_parser("export", help="(re-)export the HTML pages of an existing run, and optionally one PDF")
     export.add_argument("--output-dir", metavar="DIR", help="the run's output folder (default: outputs/)")
@@ -95,6 +104,23 @@ def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
     return ExitCode.OK
 
 
+def _sweep(args) -> int:
+    from helpers.errors import ReportError
+    from helpers.pipeline.sweep import sweep
+
+    try:
+        root = sweep(args.grid, selectors=args.chapters, output_dir=args.output_dir, scheduler=args.scheduler,
+                     n_workers=args.workers, jobs=max(1, args.jobs))
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.CELL_ERROR
+    print(f"Sweep done: {root / 'verdicts.csv'}, {root / 'stability.csv'}, {root / 'verdicts-heatmap.png'}")
+    return ExitCode.OK
+
+
 def _synth(args) -> int:
     from helpers.data.provenance import provenance_sidecar
     from helpers.data.synthetic import DEFAULT_SCENARIO, generate
@@ -145,4 +171,6 @@ def main(argv: list[str] | None = None, chapters=None) -> int:
         return int(list_chapters(chapters))
     if args.command == "export":
         return _export(args.output_dir, chapters, pdf=args.pdf)
+    if args.command == "sweep":
+        return _sweep(args)
     return _synth(args)

@@ -30,7 +30,8 @@ element                        rule
 respondents per wave           published survey totals read from figures.csv (survey_size /
                                respondents: 2016 370, 2017 435, 2018 272, 2019 450); with
                                ``n_respondents`` the total is split in proportion (largest
-                               remainder); fixed in both kinds of draws
+                               remainder); with ``n_per_wave`` every wave has exactly that many
+                               (power studies); fixed in both kinds of draws
 region and country             exact: exact counts from the published composition (figures.csv):
                                2016 USA 61.1 %, Europe 26 %; 2018 USA 54.4, Canada 2.9, UK 12.1,
                                Sweden 6.6, Norway 3.7 %, Europe 34.7 %; 2019 North America
@@ -56,7 +57,14 @@ item draws                     within a class, items are independent (local inde
 scenario "widening" (default)  minority's probabilities of the advanced items (and of the
                                anonymisation/encryption trend mentions) rise linearly from 2016
                                to 2019 (PROFILES: start -> end); majority flat; minority share
-                               constant
+                               constant. ``widening_logit`` (method checks; default None =
+                               the path above, unchanged) replaces the minority's path on the
+                               ADVANCED items by a straight line on the logit scale:
+                               logit p = logit(midpoint of start and end) + ``widening_logit`` *
+                               (wave - 2017.5), i.e. that many logits per wave (the effect size
+                               of the widening test's delta; PROFILES' path is about +0.44 per
+                               wave). Allowed in any two-group class scenario (label says so);
+                               trend mentions keep the scenario's path
 scenario "stable"              as widening but every class profile is flat (the midpoint of
                                start and end) across waves
 scenario "single_group"        one class with the majority profile: advanced items are
@@ -185,14 +193,18 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAULT_WAVES, n_groups: int | None = None,
              minority_share: float | tuple[float, float] | None = None, n_respondents: int | None = None,
-             include_class: bool = False, draws: str = "exact", drift_logit: float | None = None):
+             include_class: bool = False, draws: str = "exact", drift_logit: float | None = None,
+             n_per_wave: int | None = None, widening_logit: float | None = None):
     """Synthetic microdata (see the module docstring for everything planted and assumed).
 
     ``n_groups`` (1 or 2), ``minority_share`` (a share, or a pair (2016 share, 2019 share) that
     moves linearly across waves) and ``drift_logit`` (total logit shift of every advanced item in
     both classes from 2016 to 2019) override the scenario's defaults (:data:`SCENARIOS`); none
-    applies to "continuum". ``draws="exact"`` plants quotas and published counts exactly;
-    ``draws="random"`` draws class membership, country and every answer independently with the
+    applies to "continuum". ``n_per_wave``: exactly that many respondents in every wave (instead
+    of ``n_respondents`` split in proportion to the published sizes). ``widening_logit``: the
+    minority's advanced items move linearly on the logit scale by that much per wave (see the
+    module docstring; an effect-size knob for power studies). ``draws="exact"`` plants quotas and
+    published counts exactly; ``draws="random"`` draws class membership, country and every answer independently with the
     same expected values (:func:`class_probabilities`). "continuum" always draws at random.
     ``include_class=True`` adds the latent class as a column ``latent_class`` (0 majority,
     1 minority; empty for "continuum", which adds its trait as ``latent_trait``) for method
@@ -216,7 +228,17 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
         raise ParameterError(f"waves must be drawn from {valid}, got {list(waves)}")
     spec = SCENARIOS[scenario]
     figures = load_figures()
-    sizes = wave_sizes(figures, waves, n_respondents)
+    if n_per_wave is not None:
+        if n_respondents is not None:
+            raise ParameterError("give n_respondents or n_per_wave, not both")
+        if isinstance(n_per_wave, bool) or not isinstance(n_per_wave, (int, np.integer)) or n_per_wave < 1:
+            raise ParameterError(f"n_per_wave must be a positive integer, not {n_per_wave!r}")
+        sizes = {w: int(n_per_wave) for w in waves}
+    else:
+        sizes = wave_sizes(figures, waves, n_respondents)
+    if widening_logit is not None and (isinstance(widening_logit, bool) or not isinstance(
+            widening_logit, (int, float, np.integer, np.floating)) or not -5 <= float(widening_logit) <= 5):
+        raise ParameterError(f"widening_logit must be a number between -5 and 5, not {widening_logit!r}")
     label = f"synthetic data (scenario '{scenario}', seed {int(seed)}) — not real survey answers"
     overrides = []
     calib_log: list[dict] = []
@@ -224,7 +246,8 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
 
     if spec["model"] == "continuum":
         given = [name for name, v in (("n_groups", n_groups), ("minority_share", minority_share),
-                                      ("drift_logit", drift_logit)) if v is not None]
+                                      ("drift_logit", drift_logit), ("widening_logit", widening_logit))
+                 if v is not None]
         if given:
             raise ParameterError(f"{', '.join(given)} does not apply to the continuum scenario (no classes)")
         used = "random"
@@ -235,8 +258,12 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
         groups, share, drift = None, None, None
     else:
         groups, share, drift, overrides = resolve_classes(scenario, n_groups, minority_share, drift_logit)
+        if widening_logit is not None:
+            if groups != 2:
+                raise ParameterError("widening_logit needs two groups (a minority whose gap can widen)")
+            overrides.append(f"widening {float(widening_logit):+g} logit per wave")
         used = draws
-        plan = ClassPlan(groups, share, spec["trajectory"], drift, figures)
+        plan = ClassPlan(groups, share, spec["trajectory"], drift, figures, widening=widening_logit)
         for w in waves:
             if used == "exact":
                 rng = np.random.default_rng([int(seed), int(w)])
@@ -255,6 +282,8 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
     frame.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scenario, "seed": int(seed),
                         "draws": used, "n_groups": groups, "minority_share": share, "drift_logit": drift,
                         "source": source, "calibration": calib_log})
+    if widening_logit is not None:
+        frame.attrs["widening_logit"] = float(widening_logit)
     return frame
 
 

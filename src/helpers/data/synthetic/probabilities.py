@@ -87,8 +87,9 @@ def binary_items(cb) -> list[str]:
 class ClassPlan:
     """The class model of one scenario: shares and class probabilities per wave."""
 
-    def __init__(self, groups, share, trajectory, drift, figures):
+    def __init__(self, groups, share, trajectory, drift, figures, widening=None):
         self.groups, self._share, self.trajectory, self.drift = groups, share, trajectory, drift
+        self.widening = None if widening is None else float(widening)
         self.figures = figures
         self.solved = _solved_majority(figures, self)
 
@@ -105,6 +106,11 @@ class ClassPlan:
         return float(expit(np.log(p / (1 - p)) + self.drift * t))
 
     def p_min(self, item: str, wave: int) -> float:
+        if self.widening is not None and item in ADVANCED_ITEMS:   # a straight line on the logit scale
+            mid = minority_p(item, wave, "flat")
+            centre = (FIRST_WAVE + LAST_WAVE) / 2
+            p = float(expit(np.log(mid / (1 - mid)) + self.widening * (wave - centre)))
+            return self._drifted(item, wave, p)
         return self._drifted(item, wave, minority_p(item, wave, self.trajectory))
 
     def p_maj(self, item: str, wave: int) -> float:

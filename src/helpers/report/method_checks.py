@@ -1,0 +1,288 @@
+"""Method checks of the two headline microdata tests: size, power and respondents needed.
+
+SYNTHETIC DATA ONLY. Each replicate draws a fresh data set from the project's generator in
+random-draw mode (:func:`helpers.data.synthetic.generate`, ``draws="random"``, ``n_per_wave``
+respondents in every wave of 2016-2019) under one planted scenario and runs one test on it:
+
+* ``widening`` - :func:`helpers.stats.latent.gap_change_test` (class x wave slope delta, LR
+  test). Nulls (its size): ``stable``, ``growing`` (minority share 6 -> 16 %), ``drift up`` and
+  ``drift down`` (every advanced item moves alike in both classes, +-0.8 logit 2016 -> 2019).
+  Power: ``widening`` with the minority's advanced items moving ``effect`` logits per wave
+  (the generator's ``widening_logit``; delta's true value).
+* ``two_groups`` - :func:`helpers.stats.latent.two_groups_test` (two classes against a
+  continuum, parametric bootstrap). Nulls: ``single_group`` and ``continuum``. Power:
+  ``stable`` two groups whose minority is ``effect`` of the officers (``minority_share``).
+
+A replicate rejects when p < ``alpha``. Its seeds come from a ``numpy.random.SeedSequence``
+with the study's seed as entropy and a stable hash of (test, scenario, effect, respondents per
+wave, replicate index) as spawn key, so a replicate gives the same numbers on any worker, in any
+order, with any number of workers. Replicates are plain ``(key, function, arguments)`` items;
+the pipeline's engine (:mod:`helpers.pipeline.distributed`) runs, batches and caches them
+(:func:`namespace` hashes the code and data the results depend on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helpers.errors import ParameterError
+from helpers.paths import CODEBOOK, PUBLISHED_FIGURES
+
+TESTS = ("widening", "two_groups")
+TEST_LABELS = {"widening": "widening-gap test (class x wave slope)", "two_groups": "two-groups test (LR, bootstrap)"}
+#: scenario label -> (test, generator scenario, generator options, role); the effect adds the knob
+SCENARIOS: dict[str, tuple[str, str, dict, str]] = {
+    "stable": ("widening", "stable", {}, "null"),
+    "growing": ("widening", "growing", {}, "null"),
+    "drift up": ("widening", "drift", {"drift_logit": 0.8}, "null"),
+    "drift down": ("widening", "drift", {"drift_logit": -0.8}, "null"),
+    "widening": ("widening", "widening", {}, "power"),
+    "single_group": ("two_groups", "single_group", {}, "null"),
+    "continuum": ("two_groups", "continuum", {}, "null"),
+    "two groups": ("two_groups", "stable", {}, "power"),
+}
+#: what ``effect`` means in a power scenario
+EFFECT_MEANING = {"widening": "minority's advanced-item logit slope per wave (the generator's widening_logit)",
+                  "two_groups": "minority share of the two planted groups"}
+#: test settings used in every replicate (the chapter's two-groups test uses more bootstrap
+#: samples for its share interval; the p-value's calibration is valid for any B)
+WIDENING_STARTS = 2
+TWO_GROUPS_OPTIONS = {"n_bootstrap": 99, "sequential_h": 5, "n_share_bootstrap": 19, "n_init": 10}
+WAVES = (2016, 2017, 2018, 2019)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (test, scenario, effect, respondents per wave) cell of the design."""
+
+    test: str
+    scenario: str
+    effect: float | None
+    respondents_per_wave: int
+
+    @property
+    def role(self) -> str:
+        return SCENARIOS[self.scenario][3]
+
+    def label(self) -> str:
+        effect = "" if self.effect is None else f"{self.effect:g}"
+        return f"{self.test}|{self.scenario}|{effect}|{self.respondents_per_wave}"
+
+
+def design(scenarios, respondents_per_wave, *, widening_effects=(0.2, 0.4), two_groups_shares=(0.1,)) -> list[Cell]:
+    """Every cell: each scenario label at each size (power scenarios at each of their effects)."""
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown:
+        raise ParameterError(f"unknown scenario {unknown[0]!r}; expected some of {', '.join(SCENARIOS)}")
+    sizes = [int(n) for n in respondents_per_wave]
+    if not sizes or min(sizes) < 20:
+        raise ParameterError(f"respondents_per_wave must list sizes of at least 20, not {respondents_per_wave!r}")
+    cells = []
+    for label in scenarios:
+        test, _, _, role = SCENARIOS[label]
+        effects = [None] if role == "null" else \
+            [float(e) for e in (widening_effects if test == "widening" else two_groups_shares)]
+        for effect in effects:
+            cells += [Cell(test, label, effect, n) for n in sorted(set(sizes))]
+    return cells
+
+
+def replicate_seeds(seed: int, key: str) -> tuple[int, int]:
+    """(data seed, test seed) of one replicate: SeedSequence(entropy=seed, spawn_key=hash of key)."""
+    words = np.frombuffer(hashlib.sha256(key.encode("utf-8")).digest()[:16], dtype="<u4")
+    state = np.random.SeedSequence(int(seed), spawn_key=tuple(int(w) for w in words)).generate_state(2)
+    return int(state[0] % 2**31), int(state[1] % 2**31)
+
+
+def run_replicate(test: str, scenario: str, effect: float | None, n_per_wave: int, seed: int, key: str) -> dict:
+    """Generate one data set and run one test on it: ``{"p": ..., "estimate": ...}``."""
+    from helpers.data.codebook import load_codebook
+    from helpers.data.synthetic import generate
+    from helpers.stats.latent import gap_change_test, two_groups_test
+
+    cb = load_codebook()
+    advanced, mainstream = cb.items_tagged("advanced"), cb.items_tagged("mainstream")
+    data_seed, test_seed = replicate_seeds(seed, key)
+    _, generator_scenario, options, role = SCENARIOS[scenario]
+    options = dict(options)
+    if role == "power":
+        options["widening_logit" if test == "widening" else "minority_share"] = effect
+    frame = generate(generator_scenario, data_seed, draws="random", n_per_wave=int(n_per_wave), waves=WAVES,
+                     **options)
+    items = frame[advanced + mainstream]
+    if test == "widening":
+        result = gap_change_test(items, frame["wave"], advanced=advanced, mainstream=mainstream,
+                                 n_starts=WIDENING_STARTS, seed=test_seed)
+    else:
+        result = two_groups_test(items, advanced=advanced, seed=test_seed, **TWO_GROUPS_OPTIONS)
+    return {"p": float(result.p_value), "estimate": float(result.estimate)}
+
+
+def items(cells: list[Cell], replicates: int, seed: int) -> list[tuple[str, object, tuple]]:
+    """The replicates as plain ``(key, function, arguments)`` items for the engine."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        raise ParameterError(f"replicates must be a positive integer, not {replicates!r}")
+    out = []
+    for cell in cells:
+        for r in range(replicates):
+            key = f"{cell.label()}|{r}"
+            out.append((key, run_replicate, (cell.test, cell.scenario, cell.effect, cell.respondents_per_wave,
+                                             int(seed), key)))
+    return out
+
+
+def cost(key: str) -> float:
+    """Rough seconds of one replicate on one core (for batching tasks to about a second)."""
+    test, _, _, n, _ = key.split("|")
+    return (1.0 if test == "widening" else 1.5) + 0.0004 * 4 * int(n)
+
+
+def namespace(seed: int) -> str:
+    """Cache namespace: a hash of everything a replicate's result depends on - the statistics and
+    data packages' source, this module's replicate code (scenarios, settings, seeds), the codebook,
+    the published figures, the numerical packages' versions - and the seed. Editing the tables,
+    figures or prose of this module does not invalidate finished replicates."""
+    import inspect
+
+    import scipy
+    import statsmodels
+
+    src = Path(__file__).resolve().parents[1]
+    files = sorted((src / "stats").rglob("*.py")) + sorted((src / "data").rglob("*.py")) \
+        + [CODEBOOK, PUBLISHED_FIGURES]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(src.parents[1])).encode())
+        digest.update(path.read_bytes())
+    replicate_code = [inspect.getsource(run_replicate), inspect.getsource(replicate_seeds), repr(SCENARIOS),
+                      repr(TWO_GROUPS_OPTIONS), repr(WIDENING_STARTS), repr(WAVES)]
+    digest.update("\n".join(replicate_code).encode())
+    digest.update(f"{np.__version__} {scipy.__version__} {statsmodels.__version__} seed={int(seed)}".encode())
+    return "method-checks-" + digest.hexdigest()[:20]
+
+
+COLUMNS = ["test", "scenario", "effect", "respondents_per_wave", "replicates", "rejections", "rate", "low", "high"]
+
+
+def size_and_power(cells: list[Cell], results: dict, replicates: int, *, alpha: float = 0.05):
+    """One row per cell: rejections (p < alpha) of ``replicates`` and the rate's Wilson 95 % interval."""
+    import pandas as pd
+
+    from helpers.stats import proportion_ci
+
+    rows = []
+    for cell in cells:
+        ps = [results[f"{cell.label()}|{r}"]["p"] for r in range(replicates)]
+        k = int(sum(p < alpha for p in ps))
+        ci = proportion_ci(k, replicates, method="wilson")
+        rows.append({"test": cell.test, "scenario": cell.scenario, "effect": cell.effect,
+                     "respondents_per_wave": cell.respondents_per_wave, "replicates": replicates, "rejections": k,
+                     "rate": k / replicates, "low": float(ci.low), "high": float(ci.high)})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def mean_estimates(cells: list[Cell], results: dict, replicates: int):
+    """Mean and median estimate per cell (delta for widening, the advanced class's share for two groups)."""
+    import pandas as pd
+
+    rows = []
+    for cell in cells:
+        est = np.array([results[f"{cell.label()}|{r}"]["estimate"] for r in range(replicates)], dtype=float)
+        rows.append({"test": cell.test, "scenario": cell.scenario, "effect": cell.effect,
+                     "respondents_per_wave": cell.respondents_per_wave, "mean_estimate": float(np.nanmean(est)),
+                     "median_estimate": float(np.nanmedian(est))})
+    return pd.DataFrame(rows)
+
+
+def respondents_needed(table, *, power: float = 0.8):
+    """Respondents per wave for ``power``, read off each power curve: linear interpolation of the
+    rate between the two grid sizes where it first reaches ``power``; a note when it is reached at
+    the smallest size already, or not within the grid."""
+    import pandas as pd
+
+    rows = []
+    powered = table[[SCENARIOS[s][3] == "power" for s in table["scenario"]]]
+    for (test, scenario, effect), curve in powered.groupby(["test", "scenario", "effect"], sort=False):
+        curve = curve.sort_values("respondents_per_wave")
+        sizes, rates = curve["respondents_per_wave"].to_numpy(float), curve["rate"].to_numpy(float)
+        hit = np.flatnonzero(rates >= power)
+        if hit.size == 0:
+            needed, note = math.nan, f"more than the largest grid size ({sizes[-1]:.0f} a wave)"
+        elif hit[0] == 0:
+            needed, note = sizes[0], f"at most the smallest grid size ({sizes[0]:.0f} a wave)"
+        else:
+            i = hit[0]
+            x0, x1, y0, y1 = sizes[i - 1], sizes[i], rates[i - 1], rates[i]
+            needed = x0 + (power - y0) * (x1 - x0) / (y1 - y0)
+            note = f"interpolated between {x0:.0f} and {x1:.0f} a wave"
+        rows.append({"test": test, "scenario": scenario, "effect": effect, "power": power,
+                     "respondents_per_wave": needed, "replicates": int(curve["replicates"].min()), "note": note})
+    return pd.DataFrame(rows, columns=["test", "scenario", "effect", "power", "respondents_per_wave", "replicates",
+                                       "note"])
+
+
+def power_figure(table, *, alpha: float = 0.05, power: float = 0.8):
+    """Rejection rate against respondents per wave: one line per test x effect (power), grey
+    dashed lines for the nulls (size), a labelled line at the nominal size."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 5), layout="constrained")
+    for (test, scenario, effect), curve in table.groupby(["test", "scenario", "effect"], sort=False, dropna=False):
+        curve = curve.sort_values("respondents_per_wave")
+        x, y = curve["respondents_per_wave"], curve["rate"]
+        err = [y - curve["low"], curve["high"] - y]
+        if SCENARIOS[scenario][3] == "power":
+            what = f"delta = {effect:g} logit/wave" if test == "widening" else f"minority {effect:.0%}"
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=f"{TEST_LABELS[test]}: {what}")
+        else:
+            ax.errorbar(x, y, yerr=err, marker=".", capsize=2, color="0.6", linestyle="--", linewidth=0.8,
+                        label=f"{TEST_LABELS[test]}: null '{scenario}'")
+    ax.axhline(alpha, color="firebrick", linewidth=1)
+    ax.annotate(f"nominal size {alpha:g}", xy=(1.0, alpha), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                textcoords="offset points", ha="right", va="bottom", color="firebrick", fontsize=9)
+    ax.axhline(power, color="0.3", linewidth=0.8, linestyle=":")
+    ax.annotate(f"{power:.0%} power", xy=(0.0, power), xycoords=("axes fraction", "data"), xytext=(4, 3),
+                textcoords="offset points", ha="left", va="bottom", color="0.3", fontsize=9)
+    ax.set_xscale("log", base=2)
+    sizes = sorted(table["respondents_per_wave"].unique())
+    ax.set_xticks(sizes, [str(s) for s in sizes])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("respondents per wave (four waves)")
+    ax.set_ylabel("rejection rate (p < alpha), Wilson 95 % interval")
+    ax.set_title("Size and power of the headline microdata tests (SYNTHETIC DATA)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05) -> str:
+    """The plain-words summary: what the widening test detects at the survey's size."""
+    lines = []
+    power = table[(table["test"] == "widening") & (table["scenario"] == "widening")]
+    for effect, curve in power.groupby("effect"):
+        near = curve[(curve["respondents_per_wave"] >= survey[0] * 0.66) & (curve["respondents_per_wave"]
+                                                                             <= survey[1] * 1.34)]
+        if near.empty:
+            continue
+        row = near.iloc[(near["respondents_per_wave"] - sum(survey) / 2).abs().argmin()]
+        lines.append(f"At the survey's size (~{survey[0]}-{survey[1]} a wave) the widening test detects a change "
+                     f"of {effect:g} logit per wave with probability {row['rate']:.2f} (95 % interval "
+                     f"{row['low']:.2f}-{row['high']:.2f}; {int(row['respondents_per_wave'])} a wave, "
+                     f"{int(row['replicates'])} replicates).")
+    nulls = table[[SCENARIOS[s][3] == "null" for s in table["scenario"]]]
+    if not nulls.empty:
+        worst = nulls.loc[nulls["rate"].idxmax()]
+        lines.append(f"The largest rejection rate under a null is {worst['rate']:.3f} ({worst['test']}, "
+                     f"'{worst['scenario']}', {int(worst['respondents_per_wave'])} a wave; 95 % interval "
+                     f"{worst['low']:.3f}-{worst['high']:.3f}) against a nominal size of {alpha:g}.")
+    for row in needed.itertuples():
+        what = f"a change of {row.effect:g} logit per wave" if row.test == "widening" \
+            else f"two groups with a {row.effect:.0%} minority"
+        amount = f"about {row.respondents_per_wave:.0f}" if not math.isnan(row.respondents_per_wave) else row.note
+        lines.append(f"For 80 % power against {what}, the {TEST_LABELS[row.test]} needs {amount} respondents "
+                     f"per wave ({row.note}).")
+    return "\n".join(lines)
