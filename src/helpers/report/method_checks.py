@@ -157,7 +157,8 @@ def namespace(seed: int) -> str:
         + [CODEBOOK, PUBLISHED_FIGURES]
     digest = hashlib.sha256()
     for path in files:
-        digest.update(str(path.relative_to(src.parents[1])).encode())
+        name = path.relative_to(src.parents[1]) if path.is_relative_to(src.parents[1]) else Path("data") / path.name
+        digest.update(str(name).encode())  # the data files may live in another project root
         digest.update(path.read_bytes())
     replicate_code = [inspect.getsource(run_replicate), inspect.getsource(replicate_seeds), repr(SCENARIOS),
                       repr(TWO_GROUPS_OPTIONS), repr(WIDENING_STARTS), repr(WAVES)]
