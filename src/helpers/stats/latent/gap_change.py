@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -63,11 +63,12 @@ EM_BURN_IN = 25
 EPS = 1e-10
 
 
-@dataclass(frozen=True)
-class GapChangeResult:
+@dataclass(frozen=True, kw_only=True)
+class GapChangeResult(TestResult):
     """Result of :func:`gap_change_test`, usable directly as a register claim's ``result``.
 
-    Register fields as :class:`helpers.stats.TestResult`: statistic = LR (chi-square, 1 df),
+    A :class:`helpers.stats.TestResult` (its register fields) with the model's tables: statistic = LR
+    (chi-square, 1 df),
     p_value two-sided, estimate = delta with its Wald interval (logit scale, per wave
     unit). ``gaps``: per wave ``gap_logit`` (low/high) and ``gap_pp`` (percentage points,
     low_pp/high_pp); ``shares``: advanced-class share per wave with intervals; ``items``:
@@ -76,24 +77,12 @@ class GapChangeResult:
 
     __test__ = False
 
-    test: str
-    method: str
-    statistic: float
-    p_value: float
-    estimate: float
-    low: float
-    high: float
-    level: float
-    n: int
-    scale: str
-    alternative: str
     note: str
     gaps: pd.DataFrame
     shares: pd.DataFrame
     items: pd.DataFrame
     loglik: float
     loglik_null: float
-    extra: dict = field(default_factory=dict)
 
     def verdict(self, p_adjusted: float | None = None, alpha: float = 0.05) -> str:
         """'supported' (widening) only if the adjusted p < alpha and delta > 0."""
@@ -112,14 +101,6 @@ class GapChangeResult:
         if self.estimate > 0:
             return ("The gap between the advanced class and the majority on the advanced items widens: " + per + ".")
         return "The gap between the advanced class and the majority on the advanced items NARROWS: " + per + "."
-
-    def as_test_result(self) -> TestResult:
-        """The register fields as a :class:`helpers.stats.TestResult` (tables in ``extra``)."""
-        extra = dict(self.extra)
-        extra.update({k: v for k, v in asdict(self).items() if k not in TestResult.__dataclass_fields__})
-        extra.update({"gaps": self.gaps, "shares": self.shares, "items": self.items})
-        return TestResult(self.test, self.method, self.statistic, self.p_value, self.estimate, self.low, self.high,
-                          self.level, self.n, self.scale, self.alternative, extra)
 
     def claim_fields(self) -> dict:
         """Keyword arguments for ``Chapter.claim``: widening = delta > 0 (direction 'greater', null 0)."""

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -61,29 +61,17 @@ BOOT_MAX_ITER = 500
 BATCH = 100
 
 
-@dataclass(frozen=True)
-class TwoGroupsResult:
+@dataclass(frozen=True, kw_only=True)
+class TwoGroupsResult(TestResult):
     """Result of :func:`two_groups_test`, usable directly as a register claim's ``result``.
 
-    The register fields (``test, method, statistic, p_value, estimate, low, high, level,
-    n, scale, alternative, note``) follow :class:`helpers.stats.TestResult`: statistic =
+    A :class:`helpers.stats.TestResult` (its register fields) with the test's details: statistic =
     LR, p_value = bootstrap p (unadjusted), estimate/low/high = model-based share of the
     advanced class and its percentile interval. Use :meth:`verdict` with the ADJUSTED p.
     """
 
     __test__ = False
 
-    test: str
-    method: str
-    statistic: float
-    p_value: float
-    estimate: float
-    low: float
-    high: float
-    level: float
-    n: int
-    scale: str
-    alternative: str
     note: str
     advanced_class_smaller: bool
     small_minority: float
@@ -92,7 +80,6 @@ class TwoGroupsResult:
     bootstrap_samples: int
     exceedances: int
     stopped_early: bool
-    extra: dict = field(default_factory=dict)
 
     def verdict(self, p_adjusted: float | None = None, alpha: float = 0.05) -> str:
         """'supported' or 'not supported' (adjusted p < alpha, advanced class smaller, share high < small_minority)."""
@@ -121,13 +108,6 @@ class TwoGroupsResult:
                     f"small minority below {self.small_minority:.0%} ({share}).")
         return (lead + f", and the advanced-technology class is a small minority below {self.small_minority:.0%} "
                 f"({share}).")
-
-    def as_test_result(self) -> TestResult:
-        """The register fields as a :class:`helpers.stats.TestResult` (details in ``extra``)."""
-        extra = dict(self.extra)
-        extra.update({k: v for k, v in asdict(self).items() if k not in TestResult.__dataclass_fields__})
-        return TestResult(self.test, self.method, self.statistic, self.p_value, self.estimate, self.low, self.high,
-                          self.level, self.n, self.scale, self.alternative, extra)
 
     def claim_fields(self) -> dict:
         """Keyword arguments for ``Chapter.claim`` (result, direction, null_value, note, judged_by).
