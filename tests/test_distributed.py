@@ -152,12 +152,12 @@ def _study(scheduler, cache_dir, replicates=2):
 def _chapter(tmp_path, name, scheduler):
     out = tmp_path / name
     env = {**os.environ, "HELPERS_CACHE_DIR": str(tmp_path / f"cache-{name}")}
-    args = [sys.executable, "-m", "helpers", "run", "08", "--output-dir", str(out), "--no-export",
+    args = [sys.executable, "-m", "helpers", "run", "09", "--output-dir", str(out), "--no-export",
             "-p", "replicates", "2", "-p", "respondents_per_wave", "40,60", "-p", "scenarios", "stable,widening",
             "-p", "widening_effects", "[0.4]", "-p", "scheduler", scheduler]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
-    return {p.name: p.read_bytes() for p in (out / "tables" / "08-method-checks").glob("*.csv")}
+    return {p.name: p.read_bytes() for p in (out / "tables" / "09-method-checks").glob("*.csv")}
 
 
 @pytest.mark.slow
@@ -193,7 +193,7 @@ def test_a_sweep_on_a_real_cluster_matches_a_local_run(tmp_path, cluster):
     grid.write_text("alpha: [0.05, 0.001]\n")
     files = {}
     for name, scheduler in (("remote", cluster.address), ("local", "local")):
-        args = [sys.executable, "-m", "helpers", "sweep", str(grid), "01", "09", "--output-dir",
+        args = [sys.executable, "-m", "helpers", "sweep", str(grid), "01", "10", "--output-dir",
                 str(tmp_path / name), "--scheduler", scheduler]
         done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
         assert done.returncode == 0, done.stderr[-3000:]

@@ -14,7 +14,7 @@ from helpers.chapters import CHAPTERS
 
 pytestmark = pytest.mark.slow
 
-CHOSEN = ("00-survey-design", "04-cryptocurrencies", "09-claims-register")
+CHOSEN = ("00-survey-design", "04-cryptocurrencies", "10-claims-register")
 
 
 @pytest.fixture(scope="module")

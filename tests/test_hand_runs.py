@@ -171,7 +171,7 @@ def test_a_successful_hand_run_leaves_the_report_alone(project):
     dry = project.helpers("run", "--dry-run")
     assert "01-self-produced-material: would run: output claims/01-self-produced-material.csv changed since " \
            "it was built" in dry.stdout, dry.stdout
-    assert "09-claims-register: would run" in dry.stdout
+    assert "10-claims-register: would run" in dry.stdout
     report = project.helpers("run")
     assert report.returncode == 0, report.stderr
     assert_report_is_clean(project, built)
@@ -187,7 +187,7 @@ def test_a_partial_run_leaves_the_register_current(project):
     assert running and counts, result.stderr
     assert {int(total) for _, total in counts} == {int(running.group(1))}
     assert [int(i) for i, _ in counts] == list(range(1, int(running.group(1)) + 1))
-    assert "09-claims-register" in result.stdout and "start at" in result.stderr
+    assert "10-claims-register" in result.stdout and "start at" in result.stderr
 
     chapter = pd.read_csv(project.outputs / "claims" / "05-offender-groups.csv")
     register = pd.read_csv(project.outputs / "claims.csv")

@@ -39,9 +39,9 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("05-offender-groups", "Offender groups: two groups, and a widening gap?", cost_hint=4.0),
     ChapterSpec("06-workplace-prevalence", "Workplace prevalence: one in 500 employees?"),
     ChapterSpec("07-workplace-response", "Workplace response"),
-    ChapterSpec("08-method-checks", "Method checks: size and power of the headline tests (synthetic data)",
+    ChapterSpec("09-method-checks", "Method checks: size and power of the headline tests (synthetic data)",
                 cost_hint=6.0),
-    ChapterSpec("09-claims-register", "The claims register", gathers_claims=True),
+    ChapterSpec("10-claims-register", "The claims register", gathers_claims=True),
 )
 
 

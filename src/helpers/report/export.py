@@ -167,7 +167,7 @@ def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Pat
 <body>
 <h1>The NetClean Reports 2015–2019, re-analysed</h1>
 <p>Every claim of the reports, with intervals, a named test and a verdict. Start with the
-<a href="reader/09-claims-register.html">claims register</a> (or the table below, also as
+<a href="reader/10-claims-register.html">claims register</a> (or the table below, also as
 <a href="../claims.csv">claims.csv</a>). Rows on a yellow background come from <b>synthetic</b>
 microdata: they show that a method works, not what officers reported.</p>
 <h2>Chapters</h2>
