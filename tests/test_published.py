@@ -108,6 +108,11 @@ def test_question_ids_and_options_are_in_the_codebook(figures):
     ("crypto_encountered", "no", 2018, 67.7), ("workplace_alerts", "alerts in total", 2018, 513),
     ("workplace_alerts", "installed base (work computers)", 2018, 269370),
     ("respondent_region", "USA", 2019, 46.4), ("anonymisation_challenge", "yes", 2015, 60),
+    ("victim_id_obstacles", "not prioritised", 2015, 17), ("victim_id_obstacles", "too many cases", 2015, 56),
+    ("victim_id_obstacles", "too much material", 2015, 63), ("challenges_most_mentioned", "encryption", 2016, 1),
+    ("challenges_most_mentioned", "deleters", 2016, 4), ("severity_change", "more severe", 2015, 43),
+    ("workload_change", "less demanding", 2016, 1.1), ("trend_apps_chatrooms",
+     "apps and chatrooms (biggest new trend)", 2017, 25.5), ("livestream_increasing", "increasing", 2019, 56),
 ])
 def test_chapter_figures_exist(qid, option, wave, value):
     assert figure(qid, option, wave).value == pytest.approx(value)
@@ -341,3 +346,19 @@ def test_import_is_light():
             "print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_2015_victim_identification_figures_come_from_the_2015_survey():
+    rows = load_figures().query("question_id == 'victim_id_obstacles'")
+    assert set(rows["wave"]) == {2015} and set(rows["base_n"]) == {368}
+    assert rows["notes"].str.contains("before the 2016 fieldwork").all()
+    assert rows["source_url"].nunique() == 1 and rows["source_url"].iloc[0].startswith("https://www.netclean.com/2016/05/")
+
+
+def test_the_2016_department_share_is_below_what_its_own_parts_give():
+    """80 % = 65.2 % + 'over half' of 34.8 % cannot hold: the parts give at least 82.6 % (kept as published)."""
+    daily, not_daily = figure("victim_identification", "yes", 2016), figure("victim_identification", "no", 2016)
+    department = figure("victim_identification_department", "yes", 2016)
+    _, over_half_low, _ = VERBAL_BANDS["more than half"]
+    assert daily.value + not_daily.value == pytest.approx(100)
+    assert daily.value_low + over_half_low / 100 * not_daily.value_low > department.value_high

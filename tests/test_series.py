@@ -69,3 +69,11 @@ def test_a_one_sided_result_is_refused(tmp_path):
     with pytest.raises(ValueError, match="two-sided"):
         chapter.claim("z", statement="s", source="src", source_url="u", data="published", result=one_sided,
                       direction="greater", null_value=0.5)
+
+
+def test_live_streaming_2017_and_2019_are_different_constructs_and_never_tested_as_a_rise():
+    points = series_points("livestream_trend")
+    assert [(p.wave, p.comparability) for p in points] == [(2017, "same question"), (2019, "different construct")]
+    assert points[0].figure.unit == "percent_verbal" and points[1].figure.value == 56
+    rise = comparison("livestream_trend", 2019, 2017)
+    assert not rise.testable and "closed question" in rise.note

@@ -69,16 +69,57 @@ def interval_plot(frame, *, label: str, estimate: str = "estimate", low: str = "
     return fig
 
 
+#: How :func:`wave_plot` marks a wave by its comparability grade (``data/published/series.csv``):
+#: grade -> (matplotlib marker, filled, words for the caption).
+COMPARABILITY_MARKS = {
+    "same question": ("o", True, "filled circle: the series' reference question"),
+    "reworded": ("o", False, "open circle: the same construct asked in other words"),
+    "different construct": ("X", True, "cross, never joined by a line: a different construct"),
+}
+
+
+def comparability_key() -> str:
+    """The words a caption needs to say what :func:`wave_plot`'s marks mean when ``comparability`` is given."""
+    return "; ".join(words for _, _, words in COMPARABILITY_MARKS.values()) + \
+        ". A line joins two waves only when neither is a different construct."
+
+
+def _graded_line(ax, x, est, grades, colour, label):
+    """One series' points marked by grade, joined only between consecutive waves of one construct."""
+    xs, ys = list(x), list(est)
+    for i in range(1, len(xs)):
+        if "different construct" not in (grades[i - 1], grades[i]):
+            ax.plot(xs[i - 1:i + 1], ys[i - 1:i + 1], "-", color=colour, lw=1.6)
+    for xi, yi, grade in zip(xs, ys, grades, strict=True):
+        marker, filled, _ = COMPARABILITY_MARKS[grade]
+        ax.plot([xi], [yi], marker, color=colour, markersize=7, markerfacecolor=colour if filled else "white",
+                markeredgewidth=1.6)
+    ax.plot([], [], "o-", color=colour, lw=1.6, label=label)  # one legend entry per series
+
+
+def _marks_legend(ax):
+    """Legend entries for the comparability marks (grey, beside the series' colours)."""
+    for marker, filled, words in COMPARABILITY_MARKS.values():
+        ax.plot([], [], marker, color="#555555", markerfacecolor="#555555" if filled else "white",
+                linestyle="none", label=words.split(":")[1].strip())
+
+
 def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estimate", low: str = "low",
-              high: str = "high", n: str | None = "n", title: str = "", ylabel: str = "", percent: bool = True):
-    """Estimates across waves, one line per series, each point with its interval (and n)."""
+              high: str = "high", n: str | None = "n", title: str = "", ylabel: str = "", percent: bool = True,
+              comparability: str | None = None):
+    """Estimates across waves, one line per series, each point with its interval (and n).
+
+    ``comparability`` names a column of grades (:data:`COMPARABILITY_MARKS`): each wave is then
+    marked by its grade and no line joins a different construct to another wave, so the figure
+    never suggests a trend the data cannot carry (:func:`comparability_key` words the caption).
+    """
     import matplotlib.pyplot as plt
 
     from helpers.report.style import palette
 
     names = list(dict.fromkeys(frame[series]))
     colours = dict(zip(names, palette(len(names)), strict=True))
-    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    fig, ax = plt.subplots(figsize=(10.0 if comparability else 8.0, 4.6))
     offsets = {name: (i - (len(names) - 1) / 2) * 0.06 for i, name in enumerate(names)}
     # One n per wave, under its tick, when every series of the wave has the same n (a survey total):
     # repeated labels of one number would sit on top of one another.
@@ -94,7 +135,12 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
         est, lo, hi = (_as_percent(part[c], percent) for c in (estimate, low, high))
         below = [e - low_end for e, low_end in zip(est, lo, strict=True)]
         above = [high_end - e for e, high_end in zip(est, hi, strict=True)]
-        ax.errorbar(x, est, yerr=[below, above], fmt="o-", color=colours[name], capsize=3, lw=1.6, label=str(name))
+        if comparability:
+            ax.errorbar(x, est, yerr=[below, above], fmt="none", color=colours[name], capsize=3, lw=1.2)
+            _graded_line(ax, x, est, list(part[comparability]), colours[name], str(name))
+        else:
+            ax.errorbar(x, est, yerr=[below, above], fmt="o-", color=colours[name], capsize=3, lw=1.6,
+                        label=str(name))
         if n:
             for xi, yi, ni, wi in zip(x, hi, part[n], part[wave], strict=True):
                 if not _missing(ni) and wi not in shared_n:
@@ -109,7 +155,11 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     ax.set_xlabel("survey wave" + (" (n per wave under its year)" if shared_n else ""))
     ax.set_ylabel(ylabel or ("percent (95 % interval)" if percent else ""))
     ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize=8)
+    if comparability:  # more entries: the legend goes beside the axes, clear of the data
+        _marks_legend(ax)
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
