@@ -73,7 +73,7 @@ def paired_bands(first: Band, second: Band, nobs: int) -> BandResult:
         for count2 in second.ends():
             results += across_band(paired_compare, count1=count1, count2=count2, nobs=nobs,
                                    overlap=Band(*frechet_overlap(count1, count2, nobs))).results
-    return BandResult(results)
+    return BandResult(results, fn=paired_compare)
 
 
 def share_of_share(outer_complement: PublishedFigure, inner: PublishedFigure):
@@ -101,7 +101,7 @@ def trend(figures: list[PublishedFigure], scores) -> BandResult:
     for counts in itertools.product(*(f.count_band.ends() for f in figures)):
         call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
         results.append((call, trend_test(**call)))
-    return BandResult(results)
+    return BandResult(results, fn=trend_test)
 
 
 def wave_test_rows(comparisons: dict, *, alpha: float) -> list[dict]:
