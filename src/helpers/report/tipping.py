@@ -30,7 +30,8 @@ from helpers.stats.bands import BandResult
 #: A verdict that flips when fewer than this share of the survey total answered is fragile.
 FRAGILE_ABOVE = 0.9
 
-#: Arguments of the stats functions holding counts, and the base each count is out of.
+#: Arguments of the stats functions holding counts, and the base each count is out of (``nobs`` when a
+#: call has only that one, as a paired test of two counts has).
 COUNT_BASES = {"count": "nobs", "count1": "nobs1", "count2": "nobs2", "counts": "nobs", "overlap": "nobs"}
 BASES = ("nobs", "nobs1", "nobs2")
 
@@ -90,6 +91,7 @@ def scaled_call(call: dict, n: int, largest: int) -> dict:
             out[name] = ([max(1, _round(v * factor)) for v in value] if isinstance(value, list)
                          else max(1, _round(value * factor)))
     for name, base in COUNT_BASES.items():
+        base = base if base in call else "nobs"  # paired tests: two counts out of one base
         if name not in call or base not in call:
             continue
         old, new = call[base], out[base]
