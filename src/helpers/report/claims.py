@@ -296,3 +296,24 @@ def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
         adjusted = adjust_register(part, alpha=alpha, method=method)
         parts.append(add_tipping_bases(adjusted, alpha=alpha, method=method) if name == "published" else adjusted)
     return pd.concat(parts).sort_index()[list(COLUMNS)].reset_index(drop=True)
+
+
+def verdict_counts(register):
+    """Verdicts of the findings (never the demonstrations), by kind of claim and kind of data, with totals."""
+    import pandas as pd
+
+    findings = register[register["section"] == "finding"]
+    if findings.empty:
+        return pd.DataFrame(columns=["claim_kind", "data", *VERDICTS, "total"])
+    table = findings.pivot_table(index=["claim_kind", "data"], columns="verdict", values="claim_id",
+                                 aggfunc="count", fill_value=0).reindex(columns=list(VERDICTS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table.loc[("all findings", ""), :] = table.sum()
+    return table.astype(int).reset_index()
+
+
+def tipping_table(register):
+    """The tested claims on published figures with their tipping base, the most fragile first."""
+    tested = register[(register["data"] == "published") & register["tipping_base"].notna()]
+    columns = ["claim_id", "claim_kind", "verdict", "p_adjusted", "tipping_base", "tipping_note"]
+    return tested.sort_values("tipping_base", ascending=False)[columns].reset_index(drop=True)
