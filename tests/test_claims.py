@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.report.claims import COLUMNS, adjust_register, verdict
+from helpers.report.claims import CHAPTER_COLUMNS, adjust_register, verdict
 from helpers.report.disclosure import suppress_small_counts, violations
 
 
@@ -82,7 +82,7 @@ def test_chapter_writer_records_claims_figures_and_tables(tmp_path):
     chapter.untestable("groups", statement="two groups", source="test", source_url="https://example.org",
                        data="published", why="no microdata.", would_need="respondent-level answers.")
     written = pd.read_csv(tmp_path / "claims" / "99-test.csv")
-    assert list(written.columns) == list(COLUMNS)
+    assert list(written.columns) == list(CHAPTER_COLUMNS)
     assert written.set_index("claim_id").loc["more_in_a", "verdict"] == "supported"
     assert written.set_index("claim_id").loc["groups", "verdict"] == "not testable"
     fig, ax = plt.subplots()

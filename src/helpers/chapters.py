@@ -39,6 +39,7 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
     ChapterSpec("05-offender-groups", "Offender groups: two groups, and a widening gap?", cost_hint=4.0),
     ChapterSpec("06-workplace-prevalence", "Workplace prevalence: one in 500 employees?"),
     ChapterSpec("07-workplace-response", "Workplace response"),
+    ChapterSpec("08-covid-2020", "The sixth report (2020): COVID-19 and child sexual abuse crime"),
     ChapterSpec("09-method-checks", "Method checks: size and power of the headline tests (synthetic data)",
                 cost_hint=6.0),
     ChapterSpec("10-claims-register", "The claims register", gathers_claims=True),

@@ -438,6 +438,28 @@ class PublishedFigure:
     def share(self) -> float:
         return self.count / self.base_n
 
+    @property
+    def phrase(self) -> str:
+        """The report's own words for a verbal figure (``"one fifth"``); empty for a printed number."""
+        found = _PHRASE_RE.search(self.notes)
+        return found.group(1) if found and self.unit in VERBAL_UNITS else ""
+
+    @property
+    def quoted(self) -> str:
+        """The figure as a statement may quote it: the report's words and the band read from them.
+
+        ``"one fifth, read as 18-22 %"`` for a verbal figure, ``"50-80 %"`` for a published range
+        and ``"37.9 %"`` for a printed percentage, never a number the report did not print.
+        """
+        band = f"{self.value_low:g}–{self.value_high:g} %"
+        if self.phrase:
+            return f"“{self.phrase}”, read as {band}"
+        if self.unit == "percent_range":
+            return f"{band} (a published range)"
+        if self.unit in PERCENT_UNITS:
+            return f"{self.value:g} %"
+        return f"{self.value:g}"
+
 
 def figure(question_id: str, option: str, wave: int, *, frame: pd.DataFrame | None = None) -> PublishedFigure:
     """The one published figure for ``(question_id, option, wave)``.

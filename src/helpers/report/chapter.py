@@ -26,10 +26,19 @@ from pathlib import Path
 
 from helpers.data.io import atomic_write_text
 from helpers.paths import OutputLayout
-from helpers.report.claims import COLUMNS, Claim, verdict
+from helpers.report.claims import (
+    CHAPTER_COLUMNS,
+    COLUMNS,
+    PUBLISHED_SOURCE,
+    Claim,
+    band_note,
+    judged_end,
+    verdict,
+)
 from helpers.report.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
 from helpers.report.evidence import compare
 from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, data_words, stamp
+from helpers.report.tipping import recipe
 from helpers.stats.bands import BandResult
 
 #: Digits kept in written numbers: enough for any reported precision, stable across runs.
@@ -229,27 +238,26 @@ class Chapter:
     # -- claims ----------------------------------------------------------------------------
     def claim(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str, result,
               direction: str = "different", null_value: float = 0.0, note: str = "",
-              count: int | None = None, judged_by: str = "estimate") -> Claim:
+              count: int | None = None, judged_by: str = "estimate", kind: str = "report claim",
+              data_source: str = "") -> Claim:
         """Record a tested claim from a helpers.stats result (or a band result: its least favourable end).
 
-        ``count``: the respondents behind a share from microdata; below ``min_cell_count`` the
-        estimate and interval are suppressed (and the claim cannot be supported on them).
-        ``judged_by="interval"``: the claimed side is judged on the whole interval, not the estimate
-        (see :mod:`helpers.report.claims`).
+        ``kind``: ``"report claim"`` (default), ``"contrast built here"`` or ``"design check"``.
+        ``data_source``: where the data came from: for microdata pass the frame's ``attrs["label"]``
+        (synthetic data: the scenario and seed; user data: the file); the published figures file
+        by default. ``count``: the respondents behind a share from microdata; below
+        ``min_cell_count`` the estimate and interval are suppressed (and the claim cannot be
+        supported on them). ``judged_by="interval"``: the claimed side is judged on the whole
+        interval, not the estimate (see :mod:`helpers.report.claims`).
         """
         check_data_kind(data)
         notes = [note] if note else []
+        rerun = ""
         if isinstance(result, BandResult):  # both ends of a verbal or rounded figure were run
             band = result
-            result = band.least_favourable(direction, null_value)
-            notes.append(
-                f"run at both ends of the published band: p from {band.p_value_min:.3g} to {band.p_value_max:.3g}, "
-                f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}; judged at the end least "
-                "favourable to the claim"
-                + ("" if band.stable(self.alpha)
-                   else "; the conclusion depends on where in the band the true figure lies")
-            )
-            low, high = band.low, band.high
+            result, low, high = judged_end(band, direction=direction, null_value=null_value)
+            notes.append(band_note(band, alpha=self.alpha))
+            rerun = recipe(band) if data == "published" else ""
         else:
             low, high = result.low, result.high
         if getattr(result, "alternative", "two-sided") in ONE_SIDED:
@@ -257,10 +265,11 @@ class Chapter:
                              f"pass a two-sided test, not alternative={result.alternative!r}")
         claim = Claim(
             claim_id=claim_id, chapter=self.slug, statement=statement, source=source, source_url=source_url,
-            data=data, test=result.test, statistic=float(result.statistic), p_value=float(result.p_value),
+            data=data, claim_kind=kind, data_source=self._data_source(data, data_source),
+            test=result.test, statistic=float(result.statistic), p_value=float(result.p_value),
             alpha=self.alpha, estimate=float(result.estimate), ci_low=float(low), ci_high=float(high),
             scale=result.scale, null_value=null_value, direction=direction, judged_by=judged_by,
-            n=float(result.n), note="; ".join(notes),
+            n=float(result.n), note="; ".join(notes), rerun=rerun,
         )
         if data != "published" and count is not None and 0 < count < self.min_cell_count:
             claim.estimate = claim.ci_low = claim.ci_high = math.nan
@@ -271,7 +280,7 @@ class Chapter:
         return self._add(claim)
 
     def wave_claim(self, claim_id: str, *, statement: str, source: str, comparison, direction: str,
-                   note: str = "") -> Claim:
+                   note: str = "", kind: str = "report claim") -> Claim:
         """A claim that a published figure changed between two waves, under the one comparability rule.
 
         ``comparison`` comes from :func:`helpers.data.series.comparison`. The same question is
@@ -283,29 +292,41 @@ class Chapter:
             return self.untestable(
                 claim_id, statement=statement, source=source, source_url=later.source_url, data="published",
                 why=f"the two waves asked different things: {comparison.note}.",
-                would_need="the same question asked in both waves (or respondent-level answers coded alike).")
+                would_need="the same question asked in both waves (or respondent-level answers coded alike).",
+                kind=kind)
         worded = f"{comparison.note}: tested as approximately comparable" if comparison.note else ""
         return self.claim(claim_id, statement=statement, source=source, source_url=later.source_url, data="published",
                           result=compare(later, earlier), direction=direction,
-                          note="; ".join(filter(None, [note, worded])))
+                          note="; ".join(filter(None, [note, worded])), kind=kind)
 
     def untestable(self, claim_id: str, *, statement: str, source: str, source_url: str, data: str,
                    why: str, would_need: str, estimate: float = math.nan, ci_low: float = math.nan,
-                   ci_high: float = math.nan, scale: str = "", n: float = math.nan) -> Claim:
+                   ci_high: float = math.nan, scale: str = "", n: float = math.nan, kind: str = "report claim",
+                   data_source: str = "") -> Claim:
         """Record a claim the data cannot test: say why, and what data would make it testable."""
         check_data_kind(data)
         claim = Claim(claim_id=claim_id, chapter=self.slug, statement=statement, source=source,
-                      source_url=source_url, data=data, alpha=self.alpha, estimate=estimate, ci_low=ci_low,
-                      ci_high=ci_high, scale=scale, n=n, verdict="not testable",
+                      source_url=source_url, data=data, claim_kind=kind,
+                      data_source=self._data_source(data, data_source), alpha=self.alpha,
+                      estimate=estimate, ci_low=ci_low, ci_high=ci_high, scale=scale, n=n, verdict="not testable",
                       note=f"Not testable: {why} Testable with: {would_need}")
         return self._add(claim)
+
+    @staticmethod
+    def _data_source(data: str, data_source: str) -> str:
+        """The published figures file by default; microdata should be named (synthetic: scenario and seed)."""
+        if data_source:
+            return data_source
+        if data == "published":
+            return PUBLISHED_SOURCE
+        return f"{data} microdata (scenario and seed not named by the chapter)"
 
     def _add(self, claim: Claim) -> Claim:
         if not claim.statement or not claim.source or not claim.source_url:
             raise ValueError(f"claim {claim.claim_id!r} needs a statement, a source and a source_url")
         self._claims[claim.claim_id] = claim
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=CHAPTER_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for c in self._claims.values():
             writer.writerow({k: _number(v) for k, v in c.as_row().items()})

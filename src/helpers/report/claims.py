@@ -23,23 +23,62 @@ side of the null is always the one judged. The range over the ends is in the not
 Cross-wave claims follow one comparability rule (:func:`helpers.data.series.comparison`): the
 same question is tested; a reworded question is tested and its note says so; a different
 construct is not testable.
+
+Every row says what kind of claim it is (``claim_kind``): a claim of the reports, a contrast
+built here (two figures of the reports set against each other by this project), or a design
+check (about the survey, not about offenders). And every row says which section it belongs
+to (``section``): a *finding* rests on published figures or the user's own microdata; a
+*demonstration* rests on synthetic data and names its scenario and seed (``data_source``).
+Verdict counts cover findings only; the families of the BH adjustment stay apart.
+
+For every tested claim on published figures the register also states its tipping base
+(:mod:`helpers.report.tipping`): the smallest share of the survey total answering at which its
+verdict still holds.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from helpers.stats.bands import DIRECTIONS
+from helpers.errors import StatisticsInputError
+from helpers.report import tipping
+from helpers.stats.bands import DIRECTIONS, BandResult
 
 VERDICTS = ("supported", "not supported", "not testable")
 
+#: What a row is: a claim the reports make, a contrast this project builds from two of their
+#: figures, or a check of the survey's design.
+CLAIM_KINDS = ("report claim", "contrast built here", "design check")
+
+#: Findings rest on published figures or the user's microdata; demonstrations on synthetic data.
+SECTIONS = ("finding", "demonstration")
+
+#: Where a published claim's data come from, unless the chapter says more.
+PUBLISHED_SOURCE = "published figures (data/published/figures.csv)"
+
 #: Column order of claims.csv.
 COLUMNS = (
-    "claim_id", "chapter", "statement", "source", "source_url", "data", "test", "statistic",
-    "p_value", "p_adjusted", "alpha", "estimate", "ci_low", "ci_high", "scale", "null_value",
-    "direction", "judged_by", "n", "verdict", "note",
+    "claim_id", "chapter", "claim_kind", "section", "statement", "source", "source_url", "data",
+    "data_source", "test", "statistic", "p_value", "p_adjusted", "alpha", "estimate", "ci_low", "ci_high",
+    "scale", "null_value", "direction", "judged_by", "n", "verdict", "tipping_base", "tipping_note", "note",
 )
+
+#: A chapter's own claims file holds one more column: how to re-run the test at a smaller base
+#: (JSON, see :mod:`helpers.report.tipping`); the register uses it and leaves it out of claims.csv.
+CHAPTER_COLUMNS = (*COLUMNS, "rerun")
+
+
+def section_of(data_kind: str) -> str:
+    """A claim on synthetic data is a demonstration of a method; anything else is a finding."""
+    return "demonstration" if data_kind == "synthetic" else "finding"
+
+
+def check_claim_kind(kind: str) -> str:
+    if kind not in CLAIM_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, CLAIM_KINDS))}, got {kind!r}")
+    return kind
 
 
 @dataclass
@@ -50,6 +89,9 @@ class Claim:
     source: str
     source_url: str
     data: str
+    claim_kind: str = "report claim"
+    section: str = ""
+    data_source: str = ""
     test: str = ""
     statistic: float = math.nan
     p_value: float = math.nan
@@ -64,14 +106,22 @@ class Claim:
     judged_by: str = "estimate"
     n: float = math.nan
     verdict: str = ""
+    tipping_base: float = math.nan
+    tipping_note: str = ""
     note: str = ""
+    rerun: str = ""
+
+    def __post_init__(self):
+        check_claim_kind(self.claim_kind)
+        self.section = self.section or section_of(self.data)
 
     @property
     def testable(self) -> bool:
         return bool(self.test) and not math.isnan(self.p_value)
 
     def as_row(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The claim as a row of its chapter's claims file (:data:`CHAPTER_COLUMNS`)."""
+        return {name: getattr(self, name) for name in CHAPTER_COLUMNS}
 
     def _repr_markdown_(self) -> str:
         """How a recorded claim reads in a notebook: the verdict first, then the evidence."""
@@ -84,7 +134,8 @@ class Claim:
             return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
         stage = "" if self.verdict == "not testable" else " (before adjustment across the register)"
-        text = f"**{self.claim_id}** — *{self.verdict}*{stage} · data: {self.data}"
+        text = (f"**{self.claim_id}** — *{self.verdict}*{stage} · {self.claim_kind} · {self.section} · "
+                f"data: {self.data_source or self.data}")
         if self.testable:
             interval = f"[{number(self.ci_low)}, {number(self.ci_high)}]"
             text += (f"  \n{self.test}: estimate {number(self.estimate)} {interval} ({self.scale}), "
@@ -95,6 +146,19 @@ class Claim:
 
 
 JUDGED_BY = ("estimate", "interval")
+
+
+def judged_end(band: BandResult, *, direction: str, null_value: float):
+    """The result a band claim is judged at (its least favourable end) and the interval over all ends."""
+    return band.least_favourable(direction, null_value), band.low, band.high
+
+
+def band_note(band: BandResult, *, alpha: float) -> str:
+    """What running a test at every end of a band showed, for the claim's note."""
+    return (f"run at both ends of the published band: p from {band.p_value_min:.3g} to {band.p_value_max:.3g}, "
+            f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}; judged at the end least "
+            "favourable to the claim"
+            + ("" if band.stable(alpha) else "; the conclusion depends on where in the band the true figure lies"))
 
 
 def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: float, alpha: float,
@@ -143,21 +207,113 @@ def family_of(data_kind: str) -> str:
     return "published" if data_kind == "published" else "microdata"
 
 
+def _adjusted_with(p_values, index: int, p_value: float, method: str) -> float:
+    """Claim ``index``'s BH-adjusted p-value when its p-value is ``p_value`` and the others stay as they are."""
+    import numpy as np
+
+    from helpers.stats import adjust_pvalues
+
+    p = np.array(p_values, dtype=float)
+    p[index] = p_value
+    return float(adjust_pvalues(p, method=method)[index])
+
+
+def tipping_base(row, p_values, index: int, *, alpha: float, method: str) -> tuple[float, str]:
+    """The smallest share of the survey total answering at which a published claim's verdict holds.
+
+    The rule (:mod:`helpers.report.tipping`): the claim's test is run again at every smaller base
+    with the published shares fixed; its p-value goes back into its family with the other claims'
+    p-values held, and the verdict rule is applied at that base.
+    """
+    recipe_json = row.rerun
+    calls = json.loads(recipe_json)["calls"]
+    largest = tipping.largest_base(calls)
+
+    def holds(n: int) -> bool:
+        try:
+            band = tipping.rerun_at(recipe_json, n)
+        except StatisticsInputError:  # the test cannot run at so few respondents
+            return False
+        result, low, high = judged_end(band, direction=row.direction, null_value=row.null_value)
+        if result is None or math.isnan(result.p_value):
+            return False
+        adjusted = _adjusted_with(p_values, index, float(result.p_value), method)
+        return verdict(adjusted, float(result.estimate), direction=row.direction, null_value=row.null_value,
+                       alpha=alpha, judged_by=row.judged_by, ci_low=low, ci_high=high) == row.verdict
+
+    n = tipping.smallest_holding(holds, largest)
+    share = math.nan if n is None else n / largest
+    return share, tipping.tipping_note(row.verdict, n, largest)
+
+
+def add_tipping_bases(family, *, alpha: float, method: str):
+    """``tipping_base`` and ``tipping_note`` for every tested claim of a published family."""
+    out = family.copy()
+    out["tipping_base"], out["tipping_note"] = math.nan, ""
+    p_values = out["p_value"].astype(float).to_numpy()
+    for index, row in enumerate(out.itertuples()):
+        if row.data != "published" or row.verdict == "not testable":
+            continue
+        if not isinstance(row.rerun, str) or not row.rerun:
+            out.loc[row.Index, "tipping_note"] = "no tipping base: the test was not built from published counts"
+            continue
+        share, note = tipping_base(row, p_values, index, alpha=alpha, method=method)
+        out.loc[row.Index, ["tipping_base", "tipping_note"]] = [share, note]
+    return out
+
+
+#: Columns a chapter's claims file may lack (written before they existed), with their defaults.
+DEFAULTS = {"claim_kind": "report claim", "data_source": "", "tipping_base": math.nan, "tipping_note": "",
+            "rerun": "", "judged_by": "estimate"}
+
+
 def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
-    """Every chapter's claims (``claims/*.csv``) in report order, adjusted per family, with verdicts."""
+    """Every chapter's claims (``claims/*.csv``) in report order, adjusted per family, with verdicts.
+
+    Also each row's section (finding or demonstration) and, for tested claims on published
+    figures, the tipping base.
+    """
     import pandas as pd
 
     files = sorted(p for p in layout.claims_dir.glob("*.csv") if not p.stem.endswith("claims-register"))
     if not files:  # e.g. only chapters without claims ran (the method checks): an empty register
         return pd.DataFrame(columns=list(COLUMNS))
     frame = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in files], ignore_index=True)
+    for column, default in DEFAULTS.items():
+        if column not in frame:
+            frame[column] = default
+    frame["section"] = frame["data"].map(section_of)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"claims files in {layout.claims_dir} lack columns {missing}")
     duplicated = frame["claim_id"][frame["claim_id"].duplicated()].tolist()
     if duplicated:
         raise ValueError(f"claim ids recorded twice: {duplicated}")
-    frame["test"] = frame["test"].fillna("")
-    parts = [adjust_register(part, alpha=alpha, method=method)
-             for _, part in frame.groupby(frame["data"].map(family_of), sort=True)]
+    for column in ("test", "rerun", "data_source", "tipping_note"):
+        frame[column] = frame[column].fillna("")
+    parts = []
+    for name, part in frame.groupby(frame["data"].map(family_of), sort=True):
+        adjusted = adjust_register(part, alpha=alpha, method=method)
+        parts.append(add_tipping_bases(adjusted, alpha=alpha, method=method) if name == "published" else adjusted)
     return pd.concat(parts).sort_index()[list(COLUMNS)].reset_index(drop=True)
+
+
+def verdict_counts(register):
+    """Verdicts of the findings (never the demonstrations), by kind of claim and kind of data, with totals."""
+    import pandas as pd
+
+    findings = register[register["section"] == "finding"]
+    if findings.empty:
+        return pd.DataFrame(columns=["claim_kind", "data", *VERDICTS, "total"])
+    table = findings.pivot_table(index=["claim_kind", "data"], columns="verdict", values="claim_id",
+                                 aggfunc="count", fill_value=0).reindex(columns=list(VERDICTS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table.loc[("all findings", ""), :] = table.sum()
+    return table.astype(int).reset_index()
+
+
+def tipping_table(register):
+    """The tested claims on published figures with their tipping base, the most fragile first."""
+    tested = register[(register["data"] == "published") & register["tipping_base"].notna()]
+    columns = ["claim_id", "claim_kind", "verdict", "p_adjusted", "tipping_base", "tipping_note"]
+    return tested.sort_values("tipping_base", ascending=False)[columns].reset_index(drop=True)

@@ -37,6 +37,11 @@ def share_against(figure: PublishedFigure, null: float, *, method: str = "exact"
     return across_band(one_proportion_test, count=figure.count_band, nobs=figure.base_n, null=null, method=method)
 
 
+def band_against(counts: Band, nobs: int, null: float, *, method: str = "exact") -> BandResult:
+    """A share known as a band of counts (e.g. a complement) against a fixed value, at both ends."""
+    return across_band(one_proportion_test, count=counts, nobs=nobs, null=null, method=method)
+
+
 def figure_row(figure: PublishedFigure, label: str, *, method: str = "wilson", **extra) -> dict:
     """One row for a chart or table: the published value, the interval over its band, and its n."""
     band = interval(figure, method=method)
@@ -52,6 +57,23 @@ def band_row(counts: Band, nobs: int, label: str, *, method: str = "wilson", **e
     return {"label": label, "estimate": (counts.low + counts.high) / 2 / nobs, "low": band.low, "high": band.high,
             "n": nobs, "count_low": counts.low, "count_high": counts.high,
             "interval": f"{method}, widened over the band", **extra}
+
+
+def complement_band(figure: PublishedFigure) -> Band:
+    """Counts of respondents who did NOT give a published answer (e.g. met cryptocurrencies: not "never")."""
+    return Band(*sorted(figure.base_n - c for c in figure.count_band.ends()))
+
+
+def ranked_between(above: PublishedFigure, below: PublishedFigure) -> Band:
+    """Counts of an option published only by its rank, between the shares of its neighbours in the order.
+
+    E.g. the darknet, ranked second of the 2016 distribution routes: at most the first (P2P),
+    at least the third (social media). Both neighbours must share one base.
+    """
+    if above.base_n != below.base_n:
+        raise ValueError(f"ranked neighbours need one base: {above.where} has {above.base_n}, "
+                         f"{below.where} {below.base_n}")
+    return Band(below.count_band.low, above.count_band.high)
 
 
 def paired(first: PublishedFigure, second: PublishedFigure) -> BandResult:
@@ -73,7 +95,7 @@ def paired_bands(first: Band, second: Band, nobs: int) -> BandResult:
         for count2 in second.ends():
             results += across_band(paired_compare, count1=count1, count2=count2, nobs=nobs,
                                    overlap=Band(*frechet_overlap(count1, count2, nobs))).results
-    return BandResult(results)
+    return BandResult(results, fn=paired_compare)
 
 
 def share_of_share(outer_complement: PublishedFigure, inner: PublishedFigure):
@@ -101,7 +123,7 @@ def trend(figures: list[PublishedFigure], scores) -> BandResult:
     for counts in itertools.product(*(f.count_band.ends() for f in figures)):
         call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
         results.append((call, trend_test(**call)))
-    return BandResult(results)
+    return BandResult(results, fn=trend_test)
 
 
 def wave_test_rows(comparisons: dict, *, alpha: float) -> list[dict]:

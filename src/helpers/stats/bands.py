@@ -50,6 +50,15 @@ VERBAL_BANDS: dict[str, tuple[float, float, float]] = {
     "roughly 16": (16.0, 15.5, 17.5),
     "more than 90": (95.0, 90.0, 100.0),
     "over 1,600": (1650.0, 1601.0, 1699.0),
+    "half": (50.0, 45.0, 55.0),
+    "four in ten": (40.0, 35.0, 45.0),
+    "almost half": (47.5, 45.0, 49.9),
+    "nearly half": (47.5, 45.0, 49.9),
+    "nearly two thirds": (63.3, 60.0, 66.6),
+    "nearly two-thirds": (63.3, 60.0, 66.6),
+    "just over a quarter": (26.5, 25.1, 28.0),
+    "just over one quarter": (26.5, 25.1, 28.0),
+    "between one fifth and one quarter": (22.5, 18.0, 27.0),
 }
 
 
@@ -167,10 +176,12 @@ class BandResult:
 
     ``results`` lists (kwargs, result) pairs. ``p_value_min``/``p_value_max`` and
     :meth:`least_favourable` (the end a claim is judged at) are None when the results carry
-    no p-value (intervals).
+    no p-value (intervals). ``fn`` is the function that gave every result (so the same test can
+    be run again at other counts, e.g. at a smaller base); None when unknown.
     """
 
     results: list
+    fn: Callable[..., Any] | None = None
 
     def _values(self, attr):
         vals = [_maybe(r, attr) for _, r in self.results]
@@ -257,4 +268,4 @@ def across_band(fn: Callable[..., Any], **kwargs) -> BandResult:
         call = dict(kwargs)
         call.update(zip(names, combo, strict=True))
         results.append((call, fn(**call)))
-    return BandResult(results)
+    return BandResult(results, fn=fn)
