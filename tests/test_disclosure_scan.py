@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from crafted_microdata import crafted_frame, write_crafted
 
 THRESHOLD = 5
@@ -61,9 +60,9 @@ def _secrets(frame):
         for key, count in frame.groupby(keys).size().items():
             key = key if isinstance(key, tuple) else (key,)
             if 0 < count < THRESHOLD:
-                totals = [n] + [int((frame[k] == v).sum()) for k, v in zip(keys, key)
+                totals = [n] + [int((frame[k] == v).sum()) for k, v in zip(keys, key, strict=True)
                                 if len(keys) > 1 and k != "country"]
-                out.append((dict(zip(keys, key)), int(count), totals))
+                out.append((dict(zip(keys, key, strict=True)), int(count), totals))
     for (wave, answer), count in frame.groupby(["wave", "tech_darknet"]).size().items():
         if 0 < count < THRESHOLD:
             out.append(({"wave": wave, "tech_darknet": answer}, int(count), [int((frame["wave"] == wave).sum())]))
@@ -125,13 +124,13 @@ def kish_inversion(root: Path) -> list[str]:
         for split in itertools.product(range(1, left + 1), repeat=len(hidden)):
             if sum(split) != left:
                 continue
-            counts = {**visible, **dict(zip(hidden, split))}
+            counts = {**visible, **dict(zip(hidden, split, strict=True))}
             scale = sum(targets[r][0] for r in counts)
             value = 1.0 / sum((targets[r][0] / scale) ** 2 / c for r, c in counts.items())
             if abs(value - neff) <= half + 1e-9 * neff:
                 matches.append(split)
         if len(matches) == 1:
-            found.append(f"wave {wave}: effective n {printed} pins {dict(zip(hidden, matches[0]))}")
+            found.append(f"wave {wave}: effective n {printed} pins {dict(zip(hidden, matches[0], strict=True))}")
     return found
 
 
