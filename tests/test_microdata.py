@@ -197,7 +197,7 @@ def test_latin1_file_names_the_byte_offset(tmp_path, csv_lines):
 
 def test_ragged_rows(tmp_path, csv_lines):
     csv_lines[6] += ",extra"
-    _rejects(tmp_path, csv_lines, "not a well-formed CSV file", "line 7")
+    _rejects(tmp_path, csv_lines, "line 7, column 21", "21 fields where the header has 20")
 
 
 def test_unsupported_type(tmp_path):

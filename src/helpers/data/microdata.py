@@ -88,7 +88,8 @@ def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         try:
-            frame = read_csv_strings(path, expected_columns=cb.microdata_columns(), what="microdata file")
+            frame = read_csv_strings(path, expected_columns=cb.microdata_columns(), what="microdata file",
+                                     quotes_in_values=False)
         except MicrodataError:
             raise
         except InputDataError as exc:
@@ -158,13 +159,13 @@ def _read_sav(path: Path, cb: Codebook) -> pd.DataFrame:
         used = pd.unique(frame[col].dropna())
         mapping = {}
         for code in used:
-            text = labels.get(code, labels.get(int(code)) if float(code).is_integer() else None)
+            text = _value_label(labels, code)
             if text is None:
                 continue
             target = lab.get(str(text).strip().lower())
             if target is None:
-                problems.append(f"column '{col}': value label {text!r} (code {code:g}) is not a label in the codebook "
-                                f"(expected {q.describe_codes()})")
+                problems.append(f"column '{col}': value label {text!r} (code {_fmt(code)}) is not a label in the "
+                                f"codebook (expected {q.describe_codes()})")
             else:
                 mapping[code] = target
         if mapping and any(k != v for k, v in mapping.items()):
@@ -173,6 +174,17 @@ def _read_sav(path: Path, cb: Codebook) -> pd.DataFrame:
         raise MicrodataError(f"{path.name}: " + "; ".join(problems[:MAX_LISTED]))
     frame.index = pd.Index(np.arange(1, len(frame) + 1), name="case")
     return frame
+
+
+def _value_label(labels: dict, code):
+    """The SPSS value label of ``code`` (a number or, on a string variable, a text), or None.
+
+    A numeric code may be stored as 2.0 with its label under 2; a string code is looked up as it is."""
+    if code in labels:
+        return labels[code]
+    if isinstance(code, (int, float, np.integer, np.floating)) and float(code).is_integer():
+        return labels.get(int(code))
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -301,6 +313,9 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
                 present = ", ".join(map(str, sorted(out.loc[wave_ok, "wave"].unique())))
                 problems.general.append(f"wave {w} was requested but the data have no respondents in it "
                                         f"(waves present: {present})")
+        from helpers.data.coverage import check_items_answered
+
+        problems.general.extend(check_items_answered(out, waves=waves, codebook=cb, in_file=set(frame.columns)))
     n = problems.total()
     if n:
         listed = problems.messages()
@@ -347,6 +362,7 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
     parsed: list = []
     notnum = np.zeros(len(uniques) + 1, dtype=bool)   # last slot: the NA sentinel
     padded = np.zeros(len(uniques) + 1, dtype=bool)
+    lookalike = np.zeros(len(uniques) + 1, dtype=bool)
     for i, u in enumerate(uniques):
         text = str(u).strip()
         padded[i] = isinstance(u, str) and text != u and text != ""
@@ -357,6 +373,10 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
             code = lab.get(low)
             parsed.append(code)
             notnum[i] = code is None
+        elif not text.isascii() and low not in lab:   # float() reads full-width look-alike digits: refuse
+            parsed.append(None)
+            notnum[i] = True
+            lookalike[i] = True
         else:
             try:
                 val = float(text)
@@ -374,8 +394,9 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
     expected = (f"one of {', '.join(map(str, q.waves))}" if q.type == "wave"
                 else f"a code ({q.describe_codes()}) or its label" if q.options else "a number")
     what = ("an answer code" if string_codes else "a number or a label" if q.options else "a number")
-    problems.add(bad_rows, lambda p, q=q, c=codes, r=raw: f"{problems.where(p)}, column '{q.id}': {_fmt(r[c[p]])} "
-                                                        f"is not {what} (expected {expected})")
+    problems.add(bad_rows, lambda p, q=q, c=codes, r=raw, la=lookalike:
+                 f"{problems.where(p)}, column '{q.id}': {_fmt(r[c[p]])} is not {what} (expected {expected})"
+                 + (f": it holds {_non_ascii(r[c[p]])}; type plain ASCII digits and letters" if la[c[p]] else ""))
     if string_codes:
         table = np.array([p if p is not None else None for p in parsed] + [None], dtype=object)
         out = pd.Series(table[codes], index=s.index, dtype="str")
@@ -451,6 +472,14 @@ def _schema(cb: Codebook):
     _SCHEMAS.clear()
     _SCHEMAS[key] = (schema, describe)
     return schema, describe
+
+
+def _non_ascii(text: str) -> str:
+    """The first non-ASCII characters of a cell, by Unicode name (e.g. FULLWIDTH DIGIT ONE)."""
+    import unicodedata
+
+    odd = [c for c in dict.fromkeys(str(text)) if not c.isascii()][:3]
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}" for c in odd)
 
 
 def _fmt(v) -> str:

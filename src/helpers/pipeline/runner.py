@@ -347,6 +347,9 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
 
             files = input_files(declared, resolved)
             checks = preflight(files, requested_waves(declared, resolved))
+            from helpers.report.disclosure import check_small_groups  # small waves stop the run here
+
+            check_small_groups({c.slug: _inputs(declared, resolved, c.slug) for c in chapters}, resolved)
             os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order never varies between runs
             with lifecycle.Run(token) as this_run:  # every process started from here on carries the token
                 return _run_stale(options, chapters, resolved, declared, plan, previous_run, transaction, shared,
@@ -502,6 +505,9 @@ def _run_stale(options, chapters, resolved, declared, plan, previous_run, transa
             say(f"\nThe run failed; {transaction.final} still holds the last good outputs. "
                 f"This run's partial outputs are in {kept}.")
             return exit_code
+        from helpers.report.disclosure import check_run_outputs  # check what the run publishes: exit 2 if it leaks
+
+        check_run_outputs(staging, {c.slug: _inputs(declared, resolved, c.slug) for c in chapters}, resolved)
         transaction.commit()
         print(_summary(rows))
         final = OutputLayout(transaction.final)

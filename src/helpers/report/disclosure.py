@@ -1,14 +1,38 @@
 """Disclosure control for anything computed from respondent-level data.
 
-Counts from microdata between 1 and ``threshold - 1`` are suppressed (primary suppression),
-and so is, within each group whose total is shown, the next-smallest cell when only one
-cell would otherwise be hidden (secondary suppression: the total would reveal it). Shares and
-intervals computed from a suppressed count are blanked with it.
+The rules (stated in README, "Bringing your own microdata"; they follow the SACRO project's
+output-checking rules, ``acro``: a threshold rule on every cell, and no differencing):
+
+* **Threshold (primary suppression).** Counts from microdata between 1 and ``threshold - 1`` are
+  suppressed, and so are shares and intervals computed from them (:func:`suppress_small_counts`).
+* **Secondary suppression.** Within each group whose total is shown, a group with one suppressed
+  cell loses its next-smallest non-zero cell too, so the total cannot reveal it.
+* **Small groups.** A wave a chapter needs with fewer respondents than the threshold stops the run
+  before any kernel starts; a region with a small cell in any wave is pooled with the smallest
+  other region for weighting and composition (:func:`pool_small_groups`); a small country is named
+  in the run's messages and never published.
+* **Rounding what could be inverted.** A share of ``n`` respondents whose count is not published
+  is rounded to :func:`share_decimals` places, at which share x n is uncertain by at least the
+  threshold; effective sample sizes are whole numbers.
+* **The stage over everything a run publishes.** :func:`check_run_outputs` (the runner calls it on
+  the staged outputs before they replace the live ones) recomputes every small cell of the user's
+  microdata and refuses the run when any published number pins one down (see
+  :mod:`helpers.report.disclosure_audit`).
 """
 
 from __future__ import annotations
 
+import math
+import sys
+from pathlib import Path
+
+from helpers.errors import InputDataError
+
 DEFAULT_THRESHOLD = 5
+
+
+class DisclosureError(InputDataError):
+    """What a run would publish reveals a cell below the disclosure threshold (exit 2, nothing published)."""
 
 
 def suppress_small_counts(frame, count_columns, *, threshold: int = DEFAULT_THRESHOLD,
@@ -58,3 +82,126 @@ def violations(frame, count_columns, *, threshold: int = DEFAULT_THRESHOLD) -> l
         bad = values[(values > 0) & (values < threshold)].dropna()
         problems += [f"{column}={v} in row {i}" for i, v in bad.items()]
     return problems
+
+
+def pool_small_groups(frame, column: str, *, threshold: int = DEFAULT_THRESHOLD, within: str = "wave"):
+    """``frame`` with small levels of ``column`` pooled; and ``{level: pooled label}`` for those merged.
+
+    A level is small when it has between 1 and ``threshold - 1`` respondents in some group of
+    ``within`` (a wave) or in all. The smallest such level (fewest respondents overall) is merged
+    with the smallest other level, and again, until no level is small or one level is left. A
+    pooled level is named by its parts, ``"europe + other"``.
+    """
+    import pandas as pd
+
+    labels = frame[column].astype(str)
+    merged: dict[str, str] = {}
+    while True:
+        table = pd.crosstab(frame[within], labels)
+        totals = table.sum().sort_values(kind="stable")
+        small = [lev for lev in totals.index
+                 if ((table[lev] > 0) & (table[lev] < threshold)).any() or totals[lev] < threshold]
+        if not small or len(totals) < 2:
+            break
+        level = min(small, key=lambda lev: (totals[lev], lev))
+        partner = min((lev for lev in totals.index if lev != level), key=lambda lev: (totals[lev], lev))
+        name = " + ".join(sorted({*level.split(" + "), *partner.split(" + ")}))
+        labels = labels.where(~labels.isin([level, partner]), name)
+        for original in [*level.split(" + "), *partner.split(" + ")]:
+            merged[original] = name
+    out = frame.copy()
+    out[column] = labels.to_numpy()
+    return out, merged
+
+
+def share_decimals(base: int, threshold: int = DEFAULT_THRESHOLD) -> int:
+    """Decimals at which a share of ``base`` respondents hides its count to within ``threshold``.
+
+    Rounded to d decimals, share x base is known only to +/- 0.5 * 10**-d * base; d is the
+    largest number with that at least threshold / 2, so no count below the threshold can be
+    read back from a share and its published total.
+    """
+    if base < 1 or threshold < 1:
+        raise ValueError(f"base and threshold must be positive, got {base} and {threshold}")
+    return max(0, math.floor(math.log10(base / threshold)))
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def check_small_groups(inputs: dict[str, list[str]], parameters: dict[str, dict]) -> dict[str, dict]:
+    """Name every small wave, region and country of the user's microdata; stop on a small wave.
+
+    ``inputs``: per chapter, the input files it reads; ``parameters``: per chapter, its resolved
+    parameters (``min_cell_count``, ``waves``). Called before any kernel starts. A wave a chapter
+    analyses with fewer respondents than its threshold raises :class:`DisclosureError`; small
+    regions and countries are reported (they are pooled or never published). Returns, per file,
+    the small groups found (for run.json).
+    """
+    from helpers.report.disclosure_audit import user_microdata
+
+    found: dict[str, dict] = {}
+    for slug, files in inputs.items():
+        threshold = int(parameters[slug].get("min_cell_count", DEFAULT_THRESHOLD))
+        for path in files:
+            frame = user_microdata(path, parameters[slug].get("waves"))
+            if frame is None:
+                continue
+            groups = _small(frame, threshold)
+            waves = groups.get("wave")
+            if waves:
+                listed = ", ".join(f"{w} ({n} respondent{'s' if n > 1 else ''})" for w, n in waves.items())
+                raise DisclosureError(
+                    f"{Path(path).name}: column 'wave': wave(s) {listed} have fewer than min_cell_count={threshold} "
+                    f"respondents, so chapter {slug} cannot publish their figures; leave them out of its waves "
+                    "parameter (-p waves ...) or pool them with a neighbouring wave in the file")
+            if groups and path not in found:
+                found[path] = groups
+                _report(path, groups, threshold)
+    return found
+
+
+def _small(frame, threshold: int) -> dict:
+    from helpers.data.coverage import small_groups
+
+    return small_groups(frame, threshold)
+
+
+def _report(path: str, groups: dict, threshold: int) -> None:
+    name = Path(path).name
+    for column, sizes in groups.items():
+        listed = ", ".join(f"{level!r} ({n})" for level, n in sizes.items())
+        rule = ("pooled with the smallest other region in weighting and composition tables" if column == "region"
+                else "never published by name")
+        _say(f"note: {name}: {column} {listed}: fewer than min_cell_count={threshold} respondents; {rule}")
+
+
+def check_run_outputs(root: str | Path, inputs: dict[str, list[str]], parameters: dict[str, dict]) -> None:
+    """The disclosure stage: refuse a run whose outputs let a small cell of the user's microdata be recovered.
+
+    ``root``: the staged output folder (before it replaces the live one); ``inputs`` and
+    ``parameters`` as for :func:`check_small_groups`. Every cell of the microdata with between 1
+    and ``min_cell_count - 1`` respondents (by wave, region, country, their crossings, and each
+    answer of each item per wave) is recomputed, and every number in the tables, claims, executed
+    notebooks' printed output, manifests and run.json is tested against it: as a share of any
+    total that contains it, as a post-stratification weight, and as the Kish effective sample
+    size of its wave. A number that pins a cell down (it matches at its printed precision and
+    the neighbouring counts do not) raises :class:`DisclosureError` naming the file and cell.
+    Synthetic data are not checked (no respondent exists).
+    """
+    from helpers.report.disclosure_audit import find_leaks, published_numbers, user_microdata
+
+    numbers = None
+    for slug, files in inputs.items():
+        threshold = int(parameters[slug].get("min_cell_count", DEFAULT_THRESHOLD))
+        for path in files:
+            frame = user_microdata(path, parameters[slug].get("waves"))
+            if frame is None:
+                continue
+            numbers = published_numbers(Path(root)) if numbers is None else numbers
+            leaks = find_leaks(frame, numbers, threshold)
+            if leaks:
+                listed = "\n  ".join(leaks[:10]) + (f"\n  ... and {len(leaks) - 10} more" if len(leaks) > 10 else "")
+                raise DisclosureError(f"{Path(path).name}: the outputs would reveal cells below "
+                                      f"min_cell_count={threshold} (chapter {slug}):\n  {listed}")
