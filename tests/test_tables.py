@@ -54,6 +54,13 @@ def test_shares_as_percentages():
     assert list(shown["estimate"]) == ["0.250", "0.500"]  # not named a share: not turned into one
 
 
+def test_interval_ends_beside_a_share_are_percentages_too_and_booleans_read_yes_no():
+    shown = format_frame(pd.DataFrame({"share": [0.0955], "low": [0.0337], "high": [0.242], "suppressed": [False]}))
+    assert list(shown.iloc[0]) == [f"9.6{NBSP}%", f"3.4{NBSP}%", f"24.2{NBSP}%", "no"]
+    alone = format_frame(pd.DataFrame({"estimate": [0.5], "low": [0.0337]}))
+    assert list(alone["low"]) == ["0.0337"]
+
+
 def test_a_column_named_share_outside_zero_one_is_not_a_percentage():
     shown = format_frame(pd.DataFrame({"share": [12.5, 30.0]}))
     assert list(shown["share"]) == ["12.5", "30.0"]

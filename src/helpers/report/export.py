@@ -27,6 +27,10 @@ from helpers.report.reader import (
 from helpers.report.tables import TABLE_CSS
 
 
+#: On every page: printed text wraps between words (JupyterLab's style breaks it anywhere).
+PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
+
+
 def _exporters():
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -63,6 +67,7 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
         for exporter, target, depth in ((full, layout.html / f"{slug}.html", 1),
                                         (reader, layout.html / "reader" / f"{slug}.html", 2)):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
+            body = body.replace("</head>", f"<style>{PAGE_CSS}</style></head>", 1)
             atomic_write_text(target, finish_figures(body, layout, slug, depth=depth))
             written.append(target)
     return written

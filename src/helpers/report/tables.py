@@ -33,18 +33,21 @@ P_VALUE = re.compile(r"^(p|pvalue|p_value|p_adj|p_adjusted|p_min|p_max|p_[a-z_]+
 SHARE = re.compile(r"^(share|proportion|prevalence|power|rate|rejection_rate|[a-z_]+_share|share_[a-z_]+)$")
 #: Keeps "< 0.001" and "23.4 %" on one line wherever a table wraps.
 NBSP = "\u00a0"
+#: The ends of an interval, shown as percentages beside a share column.
+INTERVAL_END = re.compile(r"^(low|high|lower|upper|ci_low|ci_high|[a-z_]+_low|[a-z_]+_high)$")
 #: Most decimals any number of a read table shows.
 MAX_DECIMALS = 4
 #: Integers from here on get thousands separators (so years read 2017, not 2,017).
 SEPARATE_FROM = 10_000
 
+#: The tables' style (``!important`` where JupyterLab's own table rules would win: centred, right-aligned).
 TABLE_CSS = (
-    "table.nc-table{border-collapse:collapse;font-size:0.88em;margin:0.4em 0 1em 0;max-width:100%;"
+    "table.nc-table{border-collapse:collapse;font-size:0.88em;margin:0.4em 0 1em 0 !important;max-width:100%;"
     "table-layout:auto}"
     "table.nc-table th,table.nc-table td{border-bottom:1px solid #ddd;padding:0.25em 0.55em;"
-    "vertical-align:top;white-space:normal;overflow-wrap:normal;max-width:28em}"
-    "table.nc-table th{background:#f3f3f3;text-align:left;font-weight:600}"
-    "table.nc-table td{text-align:left}table.nc-table td.nc-num{text-align:right;white-space:nowrap}"
+    "vertical-align:top;white-space:normal;overflow-wrap:normal;max-width:28em;text-align:left !important}"
+    "table.nc-table th{background:#f3f3f3;font-weight:600}"
+    "table.nc-table td.nc-num{text-align:right !important;white-space:nowrap}"
 )
 
 
@@ -120,15 +123,24 @@ def _numeric(values) -> list[float] | None:
     return numbers
 
 
-def column_formatter(name: str, values):
-    """The formatter a column's cells get, chosen from its name and its values."""
+def _key(name) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def column_formatter(name: str, values, *, beside_a_share: bool = False):
+    """The formatter a column's cells get, chosen from its name and its values.
+
+    ``beside_a_share``: the table shows a share, so its interval ends (``low``, ``ci_high``, ...)
+    are percentages too.
+    """
     numbers = _numeric(values)
     if numbers is None or not numbers:
         return format_text
-    key = str(name).strip().lower().replace(" ", "_")
-    if P_VALUE.match(key) and all(0 <= x <= 1 for x in numbers):
+    key = _key(name)
+    within_0_1 = all(0 <= x <= 1 for x in numbers)
+    if P_VALUE.match(key) and within_0_1:
         return format_p
-    if SHARE.match(key) and all(0 <= x <= 1 for x in numbers):
+    if (SHARE.match(key) or beside_a_share and INTERVAL_END.match(key)) and within_0_1:
         return format_percent
     if all(x == int(x) for x in numbers if math.isfinite(x)):
         return format_integer
@@ -136,7 +148,9 @@ def column_formatter(name: str, values):
 
 
 def format_text(value) -> str:
-    """Any other cell as text (numbers inside lists or tuples shortened too)."""
+    """Any other cell as text (yes/no for booleans; numbers inside lists or tuples shortened too)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "yes" if value else "no"
     if isinstance(value, float):
         return format_number(value)
     if isinstance(value, list | tuple):
@@ -162,16 +176,21 @@ def _flat(frame):
     return frame.rename_axis([""] * frame.index.nlevels).reset_index()  # row labels, under a blank header
 
 
+def _formatters(flat) -> list:
+    """Each column's formatter (a share's interval ends become percentages with it)."""
+    shares = any(SHARE.match(_key(name)) and column_formatter(name, flat.iloc[:, i]) is format_percent
+                 for i, name in enumerate(flat.columns))
+    return [column_formatter(name, flat.iloc[:, i], beside_a_share=shares) for i, name in enumerate(flat.columns)]
+
+
 def format_frame(frame):
     """Every cell as the string a reader sees (headers in words, no index); the frame is not changed."""
     import pandas as pd
 
     flat = _flat(frame)
     columns = {}
-    for position, name in enumerate(flat.columns):
-        values = flat.iloc[:, position]
-        formatter = column_formatter(name, values)
-        columns[position] = ["" if is_missing(v) else formatter(v) for v in values]
+    for position, formatter in enumerate(_formatters(flat)):
+        columns[position] = ["" if is_missing(v) else formatter(v) for v in flat.iloc[:, position]]
     out = pd.DataFrame({p: cells for p, cells in columns.items()}, index=range(len(flat)))
     out.columns = [header_words(name) for name in flat.columns]
     return out
@@ -186,7 +205,7 @@ def table_html(frame, *, caption: str = "") -> str:
     """The HTML table every notebook display, reader page and PDF shows for ``frame``."""
     flat = _flat(frame)
     shown = format_frame(frame)
-    numeric = [column_formatter(name, flat.iloc[:, i]) not in (format_text,) for i, name in enumerate(flat.columns)]
+    numeric = [formatter is not format_text for formatter in _formatters(flat)]
     head = "".join(f"<th>{_breakable(name)}</th>" for name in shown.columns)
     rows = []
     for cells in shown.itertuples(index=False):
@@ -207,8 +226,9 @@ def register_notebook_display() -> None:
     shell = get_ipython()
     if shell is None:
         return
+    import pandas as pd
+
     formatters = shell.display_formatter.formatters
-    formatters["text/html"].for_type_by_name("pandas.core.frame", "DataFrame", table_html)
-    formatters["text/plain"].for_type_by_name(
-        "pandas.core.frame", "DataFrame",
-        lambda frame, printer, cycle: printer.text(format_frame(frame).to_string(index=False)))
+    formatters["text/html"].for_type(pd.DataFrame, table_html)
+    formatters["text/plain"].for_type(
+        pd.DataFrame, lambda frame, printer, cycle: printer.text(format_frame(frame).to_string(index=False)))
