@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _lab_root() -> str:
     """The folder ``make lab`` serves, relative to the project (read from the Makefile's lab target)."""
     from helpers.paths import PROJECT_ROOT

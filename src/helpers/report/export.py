@@ -26,7 +26,6 @@ from helpers.report.reader import (
 )
 from helpers.report.tables import TABLE_CSS
 
-
 #: On every page: printed text wraps between words (JupyterLab's style breaks it anywhere).
 PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
 
