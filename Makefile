@@ -52,8 +52,11 @@ bench: $(STAMP) ## measure build times, the naive loop, the one-process floor an
 bench-dask: $(STAMP) ## the method checks on Dask: 1 vs 2 workers, overhead per task, a 500-replicate study
 	$(PY) bench/dask_bench.py $(ARGS)
 
-lab: $(STAMP) ## open JupyterLab on the project's kernel (NetClean re-analysis)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)
+# Lab serves the project folder (so a figure's "data (CSV)" link, ../outputs/..., resolves) and opens
+# notebooks/; as root (containers) it needs --allow-root. ARGS: e.g. '--no-browser --port 8899'.
+lab: $(STAMP) ## open JupyterLab on the project's kernel (NetClean re-analysis); ARGS='--no-browser --port 8899'
+	$(VENV)/bin/jupyter lab --notebook-dir=. --ServerApp.default_url=/lab/tree/notebooks \
+		--MappingKernelManager.default_kernel_name=$(KERNEL) $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 pdf: $(STAMP) ## one PDF of the reader version (outputs/report.pdf) from the last run; runs the report first if needed
 	@test -f outputs/run.json || $(PY) -m helpers run $(ARGS)

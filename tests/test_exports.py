@@ -3,7 +3,9 @@ captions under figures and as alt text, the kind of data in words, links to the 
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,10 @@ from helpers.chapters import CHAPTERS
 
 pytestmark = pytest.mark.slow
 
-CHOSEN = ("00-survey-design", "04-cryptocurrencies", "10-claims-register")
+CHOSEN = ("00-survey-design", "03-technology-trends", "04-cryptocurrencies", "10-claims-register")
+#: What a reader must never see in a table: pandas' empty markers and numbers with over four decimals.
+RAW_CELL = re.compile(r"^(NaN|nan|None|<NA>|NaT)$")
+TOO_MANY_DECIMALS = re.compile(r"\d\.\d{5,}")
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +92,78 @@ def test_export_pdf_writes_one_reader_pdf(run):
         for entry in _figures(run, slug):
             assert " ".join(entry["caption"].split())[:60] in flat, entry["name"]
     assert "import " not in text  # the reader version: no code
+
+
+def _claims(out: Path) -> list[dict]:
+    with open(out / "claims.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _table_cells(page: Path) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), features="html.parser")
+    return [cell.get_text("", strip=True) for table in soup.find_all("table") for cell in table.find_all(["td", "th"])]
+
+
+def test_reader_pages_and_index_tables_show_no_raw_cells(run):
+    pages = [run / "html" / "index.html", *[run / "html" / "reader" / f"{slug}.html" for slug in CHOSEN]]
+    for page in pages:
+        cells = _table_cells(page)
+        assert cells, page.name
+        raw = [c for c in cells if RAW_CELL.match(c)]
+        long = [c for c in cells if TOO_MANY_DECIMALS.search(c)]
+        assert not raw and not long, (page.name, raw[:5], long[:5])
+        assert not [c for c in cells if c.endswith("…")], page.name  # nothing cut
+    reader_03 = _table_cells(run / "html" / "reader" / "03-technology-trends.html")
+    assert "same conclusion" in reader_03  # headers in words, so wide tables wrap
+
+
+def test_index_says_why_each_claim_is_not_testable_and_keeps_demonstrations_apart(run):
+    from bs4 import BeautifulSoup
+
+    index = (run / "html" / "index.html").read_text(encoding="utf-8")
+    text = " ".join(BeautifulSoup(index, features="html.parser").get_text(" ").split())
+    untestable = [c for c in _claims(run) if c["verdict"] == "not testable"]
+    assert untestable
+    for claim in untestable:
+        why, _, would_need = claim["note"].partition("Testable with:")
+        assert " ".join(why.removeprefix("Not testable:").split()) in text, claim["claim_id"]
+        assert " ".join(would_need.split()) in text, claim["claim_id"]
+    findings, demos = text.split("Findings: published figures and user microdata", 1)[1].split(
+        "Demonstrations: methods run on SYNTHETIC data", 1)
+    synthetic = [c["claim_id"] for c in _claims(run) if c["data"] == "synthetic"]
+    published = [c["claim_id"] for c in _claims(run) if c["data"] != "synthetic"]
+    assert synthetic and published
+    assert all(c in demos and c not in findings for c in synthetic)
+    assert all(c in findings for c in published)
+    shown_supported = int(re.search(r"(\d+) supported", findings).group(1))
+    assert shown_supported == sum(1 for c in _claims(run) if c["data"] != "synthetic" and c["verdict"] == "supported")
+
+
+def test_pages_with_code_show_output_dir_as_written(run):
+    for slug in CHOSEN:
+        page = (run / "html" / f"{slug}.html").read_text(encoding="utf-8")
+        assert ".staging-" not in page, slug
+        assert str(run) in page or "outputs" in page
+
+
+def _id_pattern(claim_id: str) -> re.Pattern:
+    """The id as PDF text may show it: a line break allowed only after an underscore."""
+    return re.compile("".join(re.escape(ch) + (r"\s*" if ch == "_" else "") for ch in claim_id))
+
+
+def test_pdf_never_breaks_an_id_or_a_number_mid_word(run):
+    from pypdf import PdfReader
+
+    from helpers.report.reader import short_p
+
+    if not (run / "report.pdf").exists():
+        subprocess.run([sys.executable, "-m", "helpers", "export", "--pdf", "--output-dir", str(run)],
+                       capture_output=True, text=True, timeout=300, check=True)
+    text = "\n".join(page.extract_text() for page in PdfReader(run / "report.pdf").pages[:4])
+    for claim in _claims(run):
+        assert _id_pattern(claim["claim_id"]).search(text), claim["claim_id"]
+        shown = short_p(claim["p_adjusted"]).replace("\u00a0", " ")
+        if shown:
+            assert re.search(re.escape(shown).replace("\\ ", r"\s"), text), (claim["claim_id"], shown)

@@ -9,7 +9,13 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 
-from helpers.report.plots import forest_plot, interval_plot, stacked_shares, wave_plot  # noqa: E402
+from helpers.report.plots import (  # noqa: E402
+    forest_plot,
+    interval_plot,
+    stacked_shares,
+    statement_label,
+    wave_plot,
+)
 from helpers.report.style import count_label  # noqa: E402
 
 
@@ -41,7 +47,8 @@ def test_different_ns_stay_beside_their_points_as_integers():
 
 def test_forest_plot_labels_each_null_line_and_keeps_the_legend_off_the_data():
     claims = pd.DataFrame({
-        "claim_id": ["a", "b", "c"], "data": ["published"] * 3, "verdict": ["supported", "supported", "not supported"],
+        "claim_id": ["a", "b", "c"], "statement": ["A", "B", "C"], "data": ["published"] * 3,
+        "verdict": ["supported", "supported", "not supported"],
         "scale": ["proportion"] * 3, "estimate": [0.9, 0.1, 0.45], "ci_low": [0.85, 0.05, 0.4],
         "ci_high": [0.95, 0.15, 0.5], "null_value": [0.5, 0.2, 0.5]})
     fig = forest_plot(claims)
@@ -53,6 +60,27 @@ def test_forest_plot_labels_each_null_line_and_keeps_the_legend_off_the_data():
     fig.canvas.draw()
     box, frame = legend.get_window_extent(), ax.get_window_extent()
     assert box.y0 >= frame.y1 - 1  # above the panel, not over its points
+
+
+def test_forest_plot_labels_claims_in_words_not_ids():
+    statement = ("More than 90 % of officers have seen self-produced material in their investigations, "
+                 "as the 2018 report says")
+    claims = pd.DataFrame({
+        "claim_id": ["self_produced_most_officers", "crypto_common"], "statement": [statement, "Few use crypto"],
+        "data": ["published", "synthetic"], "verdict": ["supported", "not supported"], "scale": ["proportion"] * 2,
+        "estimate": [0.9, 0.1], "ci_low": [0.85, 0.05], "ci_high": [0.95, 0.15], "null_value": [0.5, 0.2]})
+    labels = [t.get_text() for t in forest_plot(claims).axes[0].get_yticklabels()]
+    assert not any("_" in label for label in labels)
+    assert labels[0].startswith("Few use crypto") and "SYNTHETIC" in labels[0]
+    long = labels[1].split("\n")
+    assert len(long) == 2 and long[0].startswith("More than 90 %") and long[1].endswith("…")
+    assert all(len(line) <= 48 for line in long)
+
+
+def test_statement_labels_cut_at_a_word():
+    assert statement_label("short claim") == "short claim"
+    label = statement_label("one two three four five six seven eight nine ten", width=12, lines=2)
+    assert label == "one two\nthree four …"
 
 
 def test_every_reference_line_is_labelled():

@@ -38,6 +38,7 @@ from helpers.report.claims import (
 from helpers.report.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
 from helpers.report.evidence import compare
 from helpers.report.style import DATA_KINDS, apply_house_style, check_data_kind, data_words, stamp
+from helpers.report.tables import register_notebook_display
 from helpers.report.tipping import recipe
 from helpers.stats.bands import BandResult
 
@@ -98,6 +99,28 @@ def figure_caption_html(name: str, caption: str, data: str, *, source: str = "",
             f'style="max-width:52rem;margin:0.2em 0 1.2em 0;font-size:0.95em">' + "".join(parts) + "</div>")
 
 
+#: The resolution figures are shown at in a notebook (they are saved at ``savefig.dpi``).
+SCREEN_DPI = 100
+
+
+def figure_html(png: Path, *, alt: str):
+    """A saved figure as an ``<img>`` with its alt text, so that every HTML export of the notebook
+    (the runner's, plain ``jupyter nbconvert``, JupyterLab) has it; shown at screen size."""
+    import base64
+    import html
+
+    import matplotlib as mpl
+    from IPython.display import HTML
+    from PIL import Image
+
+    data = png.read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        width = round(image.size[0] * SCREEN_DPI / float(mpl.rcParams["savefig.dpi"]))
+    encoded = base64.b64encode(data).decode("ascii")
+    return HTML(f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}" width="{width}" '
+                'style="max-width:100%;height:auto">')
+
+
 def running_chapter() -> str:
     """The slug of the chapter notebook this kernel is running (see :meth:`Chapter.for_notebook`)."""
     from helpers.chapters import CHAPTERS
@@ -143,6 +166,7 @@ class Chapter:
         self._claims: dict[str, Claim] = {}
         self._manifest: dict[str, list] = {"figures": [], "tables": []}
         apply_house_style()
+        register_notebook_display()  # every frame the chapter shows reads like the report's tables
 
     @classmethod
     def for_notebook(cls, **options) -> Chapter:
@@ -178,7 +202,8 @@ class Chapter:
         from IPython.display import HTML, display
 
         figure_meta = {"netclean": {"figure": name, "caption": caption, "data": data}}
-        display(fig, metadata=figure_meta)
+        display(figure_html(self.figures_dir / f"{name}.png", alt=f"{caption} ({data_words(data)})"),
+                metadata=figure_meta)
         plt.close(fig)  # shown once: the inline backend would show it again at the end of the cell
         display(HTML(figure_caption_html(name, caption, data, source=source, table_path=table_path,
                                          href=self._href(table_path))),

@@ -7,15 +7,27 @@ claims register.
 
 from __future__ import annotations
 
-import csv
 import html
+import re
 from pathlib import Path
 
 from helpers.data.io import atomic_write_text
 from helpers.paths import OutputLayout
+from helpers.report.reader import (
+    DEMONSTRATION,
+    HIDDEN_TAGS,
+    HIDDEN_WITH_CODE,
+    SECTION_TITLES,
+    ClaimView,
+    by_section,
+    read_claims,
+    shown_output_dir,
+    verdict_counts,
+)
+from helpers.report.tables import TABLE_CSS
 
-#: Cells that never appear on a reader page.
-READER_HIDDEN_TAGS = ("remove-cell", "injected-parameters", "parameters")
+#: On every page: printed text wraps between words (JupyterLab's style breaks it anywhere).
+PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
 
 
 def _exporters():
@@ -25,10 +37,10 @@ def _exporters():
 
     full = HTMLExporter(template_name="lab")
     full.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags=("remove-cell",), enabled=True), enabled=True
+        TagRemovePreprocessor(remove_cell_tags=tuple(HIDDEN_WITH_CODE), enabled=True), enabled=True
     )
     config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = READER_HIDDEN_TAGS
+    config.TagRemovePreprocessor.remove_cell_tags = tuple(sorted(HIDDEN_TAGS))
     config.TagRemovePreprocessor.enabled = True
     reader = HTMLExporter(
         config=config, template_name="lab",
@@ -50,12 +62,26 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
             continue
         _, nb = nbformat.validator.normalize(nbformat.read(str(source), as_version=4, capture_validation_error={}))
         nb = nbformat.from_dict(nb)
+        show_output_dir_as_written(nb, layout)
         for exporter, target, depth in ((full, layout.html / f"{slug}.html", 1),
                                         (reader, layout.html / "reader" / f"{slug}.html", 2)):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
+            body = body.replace("</head>", f"<style>{PAGE_CSS}</style></head>", 1)
             atomic_write_text(target, finish_figures(body, layout, slug, depth=depth))
             written.append(target)
     return written
+
+
+#: The line papermill injects for ``output_dir`` (the runner passes its staging folder).
+INJECTED_OUTPUT_DIR = re.compile(r'^output_dir = .*$', re.MULTILINE)
+
+
+def show_output_dir_as_written(nb, layout: OutputLayout) -> None:
+    """The injected parameters cell shows ``output_dir`` as a user writes it, never a staging path."""
+    line = f'output_dir = "{shown_output_dir(layout.root)}"  # the output folder of python -m helpers run'
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = INJECTED_OUTPUT_DIR.sub(lambda _: line, cell.source)
 
 
 def finish_figures(page: str, layout: OutputLayout, slug: str, *, depth: int) -> str:
@@ -91,46 +117,78 @@ def finish_figures(page: str, layout: OutputLayout, slug: str, *, depth: int) ->
     return str(soup)
 
 
-def _claims_rows(layout: OutputLayout) -> list[dict]:
-    if not layout.claims_register.exists():
-        return []
-    with open(layout.claims_register, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 INDEX_STYLE = (
     "\n"
-    "body { font-family: system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 72rem; "
+    "body { font-family: system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 76rem; "
     "margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }\n"
-    "table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }\n"
+    "table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }\n"
     "th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }\n"
     "th { background: #f3f3f3; }\n"
+    "td.nc-num { white-space: nowrap; }\n"
     ".supported { color: #1b7837; font-weight: 600; } .not-supported { color: #b2182b; font-weight: 600; } "
     ".not-testable { color: #666; font-weight: 600; }\n"
     ".synthetic { background: #fff4d6; }\n"
+    ".why { color: #444; font-size: 0.85rem; } .why b { color: #222; }\n"
+    ".counts span { margin-right: 1.2em; }\n"
+    + TABLE_CSS
 )
 
 
-def _short(number: str) -> str:
-    """A number from claims.csv to three significant digits, for reading (the CSV keeps them all)."""
-    try:
-        return f"{float(number):.3g}" if number else ""
-    except ValueError:
-        return html.escape(number)
+def _cell(text: str) -> str:
+    """Escaped text whose snake_case ids may break after an underscore only."""
+    return html.escape(text).replace("_", "_<wbr>")
 
 
-def _estimate(row: dict) -> str:
-    if not row.get("estimate"):
-        return ""
-    text = _short(row["estimate"])
-    if row.get("ci_low") and row.get("ci_high"):
-        text += f" [{_short(row['ci_low'])}, {_short(row['ci_high'])}]"
-    return f"{text}<br><small>{html.escape(row.get('scale', ''))}</small>"
+def _evidence(claim: ClaimView) -> str:
+    """The estimate with its interval and scale; for a claim not testable, why and what would test it."""
+    why, would_need = claim.untestable_reason
+    parts = []
+    if claim.estimate:
+        parts.append(f'<span class="nc-num">{html.escape(claim.estimate)}</span>'
+                     f"<br><small>{html.escape(claim.get('scale'))}</small>")
+    if why:
+        parts.append(f'<div class="why"><b>Why not:</b> {html.escape(why)}</div>')
+    if would_need:
+        parts.append(f'<div class="why"><b>Testable with:</b> {html.escape(would_need)}</div>')
+    if claim.tipping:
+        parts.append(f'<div class="why"><b>Tipping base:</b> {html.escape(claim.tipping)}</div>')
+    return "".join(parts)
 
 
-def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Path:
-    """``index.html``: every chapter (both pages) and the claims register, the place to start."""
-    chapter_rows = []
+def _claim_row(claim: ClaimView) -> str:
+    verdict = claim.get("verdict")
+    kind = claim.get("claim_kind")
+    return (
+        f'<tr class="{"synthetic" if claim.section == DEMONSTRATION else ""}">'
+        f"<td>{_cell(claim.get('claim_id'))}<br><small>{_cell(claim.get('chapter'))}</small></td>"
+        f"<td>{html.escape(claim.get('statement'))}"
+        + (f"<br><small>{html.escape(kind)}</small>" if kind else "")
+        + f"</td><td>{html.escape(claim.get('data'))}</td><td>{html.escape(claim.get('test'))}</td>"
+        f"<td>{_evidence(claim)}</td><td class=\"nc-num\">{html.escape(claim.p_adjusted)}</td>"
+        f'<td class="{verdict.replace(" ", "-")}">{html.escape(verdict)}</td></tr>'
+    )
+
+
+def claims_sections_html(claims: list[ClaimView]) -> str:
+    """The register on the index: findings and demonstrations apart, the verdict counts of each."""
+    if not claims:
+        return "<p>The claims register has not been built in this run.</p>"
+    blocks = []
+    header = ("<tr><th>claim</th><th>statement</th><th>data</th><th>test</th>"
+              "<th>estimate [95 % interval], or why not testable</th><th>p (BH-adjusted)</th><th>verdict</th></tr>")
+    for section, rows in by_section(claims).items():
+        counts = " ".join(f"<span><b>{n}</b> {html.escape(v)}</span>" for v, n in verdict_counts(rows).items())
+        note = ("" if section != DEMONSTRATION else
+                "<p>These rows run the methods on <b>SYNTHETIC</b> data: they show that a method finds a "
+                "planted structure, not what officers reported. They are not counted among the findings.</p>")
+        blocks.append(f"<h3>{html.escape(SECTION_TITLES[section])}</h3>{note}"
+                      f'<p class="counts">{counts}</p>'
+                      f"<table>{header}{''.join(_claim_row(c) for c in rows)}</table>")
+    return "".join(blocks)
+
+
+def _chapter_rows(layout: OutputLayout, chapters, statuses: dict[str, str]) -> str:
+    rows = []
     for spec in chapters:
         if spec.slug not in statuses:
             continue
@@ -138,42 +196,30 @@ def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Pat
             f'<a href="reader/{spec.slug}.html">read</a> · <a href="{spec.slug}.html">with code</a>'
             if (layout.html / f"{spec.slug}.html").exists() else "not exported"
         )
-        chapter_rows.append(
+        rows.append(
             f"<tr><td>{spec.number}</td><td>{html.escape(spec.title)}</td><td>{links}</td>"
             f"<td>{html.escape(statuses[spec.slug])}</td></tr>"
         )
-    claim_rows = []
-    for row in _claims_rows(layout):
-        verdict = row.get("verdict", "")
-        css = verdict.replace(" ", "-")
-        data_kind = row.get("data", "")
-        claim_rows.append(
-            f'<tr class="{"synthetic" if data_kind == "synthetic" else ""}">'
-            f"<td>{html.escape(row.get('claim_id', ''))}</td><td>{html.escape(row.get('chapter', ''))}</td>"
-            f"<td>{html.escape(row.get('statement', ''))}</td><td>{html.escape(data_kind)}</td>"
-            f"<td>{html.escape(row.get('test', ''))}</td><td>{_estimate(row)}</td>"
-            f"<td>{_short(row.get('p_adjusted', ''))}</td>"
-            f'<td class="{css}">{html.escape(verdict)}</td></tr>'
-        )
-    claims_html = (
-        "<table><tr><th>claim</th><th>chapter</th><th>statement</th><th>data</th><th>test</th>"
-        "<th>estimate [95 % interval]</th><th>p (BH-adjusted)</th><th>verdict</th></tr>"
-        + "".join(claim_rows) + "</table>"
-        if claim_rows else "<p>The claims register has not been built in this run.</p>"
-    )
+    return "".join(rows)
+
+
+def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Path:
+    """``index.html``: every chapter (both pages) and the claims register, the place to start."""
+    chapter_rows = _chapter_rows(layout, chapters, statuses)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>NetClean Reports re-analysed</title>
 <style>{INDEX_STYLE}</style></head>
 <body>
 <h1>The NetClean Reports 2015–2019, re-analysed</h1>
 <p>Every claim of the reports, with intervals, a named test and a verdict. Start with the
-<a href="reader/10-claims-register.html">claims register</a> (or the table below, also as
-<a href="../claims.csv">claims.csv</a>). Rows on a yellow background come from <b>synthetic</b>
+<a href="reader/10-claims-register.html">claims register</a> (or the tables below, also as
+<a href="../claims.csv">claims.csv</a>). <b>Findings</b> rest on the published figures (or your own
+microdata); <b>demonstrations</b>, on a yellow background, run the methods on <b>synthetic</b>
 microdata: they show that a method works, not what officers reported.</p>
 <h2>Chapters</h2>
-<table><tr><th>#</th><th>chapter</th><th>pages</th><th>status</th></tr>{''.join(chapter_rows)}</table>
+<table><tr><th>#</th><th>chapter</th><th>pages</th><th>status</th></tr>{chapter_rows}</table>
 <h2>Claims register</h2>
-{claims_html}
+{claims_sections_html(read_claims(layout))}
 <p>Provenance of this build: <a href="../run.json">run.json</a>.</p>
 </body></html>
 """

@@ -12,16 +12,23 @@ matplotlib ships, so every character of the report (—, ≥, ×, é ...) prints
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from helpers.paths import OutputLayout
+from helpers.report.reader import (
+    DEMONSTRATION,
+    SECTION_TITLES,
+    ClaimView,
+    by_section,
+    hidden,
+    read_claims,
+    verdict_counts,
+)
 from helpers.report.style import DATA_WORDS
 
-#: Cells that never appear in the reader version (as on the reader pages).
-HIDDEN_TAGS = {"remove-cell", "injected-parameters", "parameters", "papermill-error-cell-tag"}
 SYNTHETIC_COLOUR = (179, 88, 6)
 GREY = (85, 85, 85)
 FONT = "DejaVu"
@@ -144,7 +151,7 @@ def _caption(pdf, name: str, entry: dict) -> None:
 
 
 def _html_table(pdf, html: str) -> bool:
-    """A pandas HTML table as a PDF table (small type); False when ``html`` holds none."""
+    """A table of a notebook's output (the house formatter's HTML) as a PDF table; False when ``html`` holds none."""
     from bs4 import BeautifulSoup
 
     table = BeautifulSoup(html, features="html.parser").find("table")
@@ -152,7 +159,7 @@ def _html_table(pdf, html: str) -> bool:
         return False
     rows = []
     for tr in table.find_all("tr"):
-        cells = [cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])]
+        cells = [cell.get_text("", strip=True) for cell in tr.find_all(["th", "td"])]
         if cells:
             rows.append(cells)
     if not rows:
@@ -163,29 +170,82 @@ def _html_table(pdf, html: str) -> bool:
     return True
 
 
+#: Where a word too long for its column may break: after an underscore, hyphen, slash or comma.
+BREAK_AFTER = re.compile(r"(?<=[_\-/,])")
+#: Padding of a table cell on each side, in mm.
+CELL_PADDING = 0.8
+
+
+def _pieces(word: str) -> list[str]:
+    """A word's unbreakable pieces: ids split after their underscores, numbers never split."""
+    return [piece for piece in BREAK_AFTER.split(word) if piece]
+
+
+def _words(line: str) -> list[str]:
+    """The words of a line, split at ordinary spaces only (a no-break space holds "< 0.001" together)."""
+    return [word for word in line.replace("\t", " ").split(" ") if word]
+
+
+def _min_width(pdf, text: str) -> float:
+    """The narrowest column (mm) that holds ``text`` without breaking any piece of it."""
+    pieces = [p for line in text.split("\n") for word in _words(line) for p in _pieces(word)]
+    return max((pdf.get_string_width(p) for p in pieces), default=0.0) + 2 * CELL_PADDING + 0.6
+
+
+def _fit(pdf, text: str, width: float) -> str:
+    """``text`` wrapped with newlines to fit ``width`` mm: at spaces, long ids after their underscores."""
+    usable = width - 2 * CELL_PADDING - 0.6
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in _words(paragraph):
+            for i, piece in enumerate(_pieces(word) if pdf.get_string_width(word) > usable else [word]):
+                glue = " " if line and i == 0 else ""
+                if line and pdf.get_string_width(line + glue + piece) > usable:
+                    lines.append(line)
+                    line = piece
+                else:
+                    line += glue + piece
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) -> list[float]:
+    """Widths (mm) summing to the page width: each column at least its longest unbreakable piece,
+    the rest shared by ``weights`` (default: the columns' typical text length)."""
+    columns = list(zip(header, *rows, strict=True))
+    minimum = [max(_min_width(pdf, str(v)) for v in column) for column in columns]
+    if weights is None:
+        weights = [max(1.0, sum(pdf.get_string_width(str(v)) for v in column) / len(column)) for column in columns]
+    spare = max(0.0, pdf.epw - sum(minimum))
+    total = sum(weights)
+    return [m + spare * w / total for m, w in zip(minimum, weights, strict=True)]
+
+
 def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, col_widths=None,
            row_colours: list | None = None) -> None:
+    """A table whose cells wrap at spaces and underscores only; the type shrinks until ids and numbers fit."""
     from fpdf.fonts import FontFace
 
+    header, rows = [str(h) for h in header], [[str(v) for v in r] for r in rows]
     pdf.set_font(FONT, "", size)
+    while size > 5 and sum(max(_min_width(pdf, v) for v in col) for col in zip(header, *rows, strict=True)) > pdf.epw:
+        size -= 0.5
+        pdf.set_font(FONT, "", size)
+    widths = _column_widths(pdf, header, rows, col_widths)
     pdf.set_x(pdf.l_margin)
-    with pdf.table(col_widths=col_widths, text_align="LEFT", line_height=size * 0.5, padding=0.8,
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, padding=CELL_PADDING,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)),
                    borders_layout="HORIZONTAL_LINES", width=pdf.epw) as table:
-        table.row(header)
+        pdf.set_font(FONT, "B", size)
+        table.row([_fit(pdf, h, w) for h, w in zip(header, widths, strict=True)])
+        pdf.set_font(FONT, "", size)
         for i, values in enumerate(rows):
             colour = row_colours[i] if row_colours else None
             style = FontFace(fill_color=colour) if colour else None
-            table.row([str(v) for v in values], style=style)
+            table.row([_fit(pdf, v, w) for v, w in zip(values, widths, strict=True)], style=style)
     pdf.set_font(FONT, "", 10)
     pdf.ln(2)
-
-
-def _short(number: str) -> str:
-    try:
-        return f"{float(number):.3g}" if number else ""
-    except ValueError:
-        return number
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,10 +274,7 @@ def _index(pdf, layout: OutputLayout, chapters, statuses: dict[str, str]) -> Non
     pdf.cell(0, 8, "Chapters", new_x="LMARGIN", new_y="NEXT")
     rows = [[spec.number, spec.title, statuses.get(spec.slug, "")] for spec in chapters if spec.slug in statuses]
     _table(pdf, ["#", "chapter", "status"], rows, size=8.5, col_widths=(8, 70, 22))
-    claims = []
-    if layout.claims_register.exists():
-        with open(layout.claims_register, newline="", encoding="utf-8") as handle:
-            claims = list(csv.DictReader(handle))
+    claims = read_claims(layout)
     pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 8, "Claims register", new_x="LMARGIN", new_y="NEXT")
     if not claims:
@@ -225,21 +282,37 @@ def _index(pdf, layout: OutputLayout, chapters, statuses: dict[str, str]) -> Non
         return
     _paragraph(pdf, "Estimate with its 95 % interval on the scale named under it; p adjusted (Benjamini–Hochberg) "
                     "within its family; the verdict judged at the end of a published band least favourable to the "
-                    "claim. Shaded rows: SYNTHETIC data.", size=8, colour=GREY)
-    rows, colours = [], []
-    for row in claims:
-        estimate = _short(row.get("estimate", ""))
-        if estimate and row.get("ci_low") and row.get("ci_high"):
-            estimate += f" [{_short(row['ci_low'])}, {_short(row['ci_high'])}]"
-        if row.get("scale"):
-            estimate += f"\n{row['scale']}"
-        kind = row.get("data", "")
-        rows.append([row.get("claim_id", "") + f"\n({row.get('chapter', '')})", row.get("statement", ""),
-                     "SYNTHETIC — generated, not survey answers" if kind == "synthetic" else kind,
-                     row.get("test", ""), estimate, _short(row.get("p_adjusted", "")), row.get("verdict", "")])
-        colours.append((255, 240, 210) if kind == "synthetic" else None)
-    _table(pdf, ["claim", "statement", "data", "test", "estimate [95 % interval]", "p (BH)", "verdict"], rows,
-           size=6.5, col_widths=(30, 46, 17, 27, 30, 12, 14), row_colours=colours)
+                    "claim. A claim not testable says why, and what data would make it testable.", size=8, colour=GREY)
+    for section, rows in by_section(claims).items():
+        _claims_section(pdf, section, rows)
+
+
+def _claim_cells(claim: ClaimView) -> list[str]:
+    """One register row in the PDF: claim, statement (and kind), data, test, evidence, p, verdict."""
+    evidence = claim.estimate + (f"\n{claim.get('scale')}" if claim.estimate and claim.get("scale") else "")
+    why, would_need = claim.untestable_reason
+    if why:
+        evidence = "\n".join(filter(None, [evidence, f"Why not: {why}", f"Testable with: {would_need}"]))
+    if claim.tipping:
+        evidence = "\n".join(filter(None, [evidence, f"Tipping base: {claim.tipping}"]))
+    statement = claim.get("statement") + (f"\n({claim.get('claim_kind')})" if claim.get("claim_kind") else "")
+    data = "SYNTHETIC — generated, not survey answers" if claim.get("data") == "synthetic" else claim.get("data")
+    return [f"{claim.get('claim_id')}\n({claim.get('chapter')})", statement, data, claim.get("test"), evidence,
+            claim.p_adjusted, claim.get("verdict")]
+
+
+def _claims_section(pdf, section: str, claims: list[ClaimView]) -> None:
+    """One section of the register (findings, or demonstrations on synthetic data) with its verdict counts."""
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, SECTION_TITLES[section], align="L", new_x="LMARGIN", new_y="NEXT")
+    counts = " · ".join(f"{n} {verdict}" for verdict, n in verdict_counts(claims).items())
+    _paragraph(pdf, counts + ("" if section != DEMONSTRATION else
+                              ". SYNTHETIC data: these rows show that a method finds a planted structure, not what "
+                              "officers reported; they are not counted among the findings."), size=8, colour=GREY)
+    colours = [(255, 240, 210) if section == DEMONSTRATION else None for _ in claims]
+    _table(pdf, ["claim", "statement", "data", "test", "estimate [95 % interval]", "p (BH)", "verdict"],
+           [_claim_cells(c) for c in claims], size=6.5, col_widths=(14, 34, 8, 14, 30, 4, 6), row_colours=colours)
 
 
 def _chapter(pdf, layout: OutputLayout, spec) -> None:
@@ -259,7 +332,7 @@ def _chapter(pdf, layout: OutputLayout, spec) -> None:
     pdf.start_section(f"{spec.number} {spec.title}", level=0)
     banner = pdf.synthetic_chapter
     for cell in nb.cells:
-        if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+        if hidden(cell):
             continue
         if cell.cell_type == "markdown":
             _markdown(pdf, cell.source)
@@ -289,10 +362,12 @@ def _output(pdf, output, layout: OutputLayout, slug: str, figures: dict) -> None
         name = meta["caption_of"]
         _caption(pdf, name, figures.get(name, {}))
         return
+    figure = layout.figures(slug) / f"{meta['figure']}.png" if meta.get("figure") else None
+    if figure is not None and figure.exists():
+        _image(pdf, figure)
+        return
     if "image/png" in data:
-        name = meta.get("figure", "")
-        png = layout.figures(slug) / f"{name}.png"
-        _image(pdf, png if name and png.exists() else base64.b64decode(data["image/png"]))
+        _image(pdf, base64.b64decode(data["image/png"]))
         return
     if "text/markdown" in data:
         _markdown(pdf, data["text/markdown"], size=8.5)

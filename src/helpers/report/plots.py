@@ -164,8 +164,19 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     return fig
 
 
+def statement_label(statement: str, *, width: int = 46, lines: int = 2) -> str:
+    """A claim's statement as a plot label: wrapped at words, at most ``lines`` lines, cut at a word with "…"."""
+    wrapped = textwrap.wrap(" ".join(str(statement).split()), width)
+    if len(wrapped) > lines:
+        last = wrapped[lines - 1]
+        wrapped = [*wrapped[: lines - 1], (last if len(last) + 2 <= width else last.rsplit(" ", 1)[0]) + " …"]
+    return "\n".join(wrapped)
+
+
 def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % intervals"):
     """Each tested claim's estimate and interval, coloured by verdict, in one panel per scale.
+
+    Each row is labelled with the claim's statement in words (shortened), not its id.
 
     Claims live on different scales (shares, differences, log odds ratios, rates), so each
     scale gets its own axis rather than one misleading common one.
@@ -176,7 +187,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
     tested = claims[claims["estimate"].notna() & (claims["verdict"] != "not testable")].reset_index(drop=True)
     scales = list(dict.fromkeys(tested["scale"]))
     heights = [max(1, (tested["scale"] == s).sum()) + 1.2 for s in scales]
-    fig, axes = plt.subplots(len(scales), 1, figsize=(9.0, 0.42 * sum(heights) + 1.0),
+    fig, axes = plt.subplots(len(scales), 1, figsize=(10.0, 0.62 * sum(heights) + 1.0),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, scale in zip(axes[:, 0], scales, strict=True):
         rows = tested[tested["scale"] == scale].reset_index(drop=True)
@@ -190,7 +201,8 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
             ax.axvline(null, color="#777777", lw=0.9, ls=":")
             ax.annotate(f"null {null:g}", (null, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
                         textcoords="offset points", ha="left", va="top", fontsize=7, color="#555555")
-        labels = [r.claim_id + ("  (synthetic data)" if r.data == "synthetic" else "") for r in rows.itertuples()]
+        labels = [statement_label(r.statement) + ("\n(SYNTHETIC data)" if r.data == "synthetic" else "")
+                  for r in rows.itertuples()]
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels(labels[::-1], fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
