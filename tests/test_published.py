@@ -143,7 +143,8 @@ def test_waves_table():
     waves = load_waves()
     assert tuple(waves.columns) == WAVE_COLUMNS
     le = waves[waves["part"] == "law_enforcement"].set_index("wave")
-    assert list(le.index) == [2015, 2016, 2017, 2018, 2019]
+    assert list(le.index) == [2015, 2016, 2017, 2018, 2019, 2020]
+    assert (le.loc[2020, "respondents"], le.loc[2020, "countries"]) == (470, 39)
     assert le.loc[2016, "respondents"] == 370 and "360" in le.loc[2016, "respondents_note"]
     assert le.loc[2018, "respondents"] == 272 and "nearly 300" in le.loc[2018, "respondents_note"]
     assert le.loc[2016, "composition"].startswith("USA 61.1 %, Europe 26 %")
@@ -362,3 +363,50 @@ def test_the_2016_department_share_is_below_what_its_own_parts_give():
     _, over_half_low, _ = VERBAL_BANDS["more than half"]
     assert daily.value + not_daily.value == pytest.approx(100)
     assert daily.value_low + over_half_low / 100 * not_daily.value_low > department.value_high
+
+
+# --------------------------------------------------------------------------------------
+# the sixth report (2020) and verbal figures quoted as words
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("qid, option, phrase, low, high", [
+    ("covid_effect_online", "affected", "nearly two thirds", 60, 66.6),
+    ("covid_effect_offline", "affected", "four in ten", 35, 45),
+    ("covid_reports_change", "NCMEC reports increased", "almost half", 45, 49.9),
+    ("covid_cases_change", "physical CSA cases increased", "just over a quarter", 25.1, 28),
+    ("covid_capacity", "affected", "more than half", 50.1, 60),
+    ("covid_future_consequences", "yes", "more than half", 50.1, 60),
+])
+def test_the_2020_figures_keep_the_reports_words_and_their_band(qid, option, phrase, low, high):
+    f = figure(qid, option, 2020)
+    assert (f.phrase, f.value_low, f.value_high, f.base_n) == (phrase, low, high, 470)
+    assert f.source_url.startswith("https://www.netclean.com/netclean-report-2020/")
+    assert f.quoted == f"“{phrase}”, read as {low:g}–{high:g} %"
+
+
+def test_every_2020_figure_has_its_page_and_subsamples_have_no_base(figures):
+    wave = figures[figures["wave"] == 2020]
+    assert len(wave) >= 20
+    assert wave["source_url"].str.startswith("https://www.netclean.com/netclean-report-2020/").all()
+    regions = wave[wave["question_id"] == "covid_capacity_by_region"]
+    assert regions["base_n"].isna().all() and regions["base_note"].str.contains("not published").all()
+
+
+def test_quoted_never_prints_a_number_the_report_did_not():
+    assert figure("trend_encryption", "encryption increase", 2019).quoted == "“one fifth”, read as 18–22 %"
+    assert figure("distribution_methods", "social media", 2016).quoted == "37.9 %"
+    assert "20 %" not in figure("trend_encryption", "encryption increase", 2019).quoted
+    assert figure("covid_reports_change", "don't know", 2020).quoted == "30–40 % (a published range)"
+
+
+def test_bands_from_ranks_and_complements():
+    from helpers.report import evidence
+
+    p2p, social = figure("distribution_methods", "P2P/file sharing", 2016), figure("distribution_methods",
+                                                                                   "social media", 2016)
+    darknet = evidence.ranked_between(p2p, social)
+    assert (darknet.low, darknet.high) == (social.count_band.low, p2p.count_band.high)
+    never = figure("crypto_encountered", "no", 2018)
+    met = evidence.complement_band(never)
+    assert (met.low, met.high) == (272 - never.count_band.high, 272 - never.count_band.low)
+    with pytest.raises(ValueError, match="one base"):
+        evidence.ranked_between(p2p, figure("trend_encryption", "encryption increase", 2019))

@@ -91,6 +91,22 @@ def test_register_has_every_field_and_verdicts_follow_the_rule(two_cold_runs):
     assert set(register.loc[microdata_claims, "data"]) == {"synthetic"}
 
 
+def test_register_keeps_findings_apart_and_gives_tipping_bases(two_cold_runs):
+    _, out = two_cold_runs
+    register = pd.read_csv(out / "claims.csv", keep_default_na=False, na_values=[""])
+    assert set(register["claim_kind"]) <= {"report claim", "contrast built here", "design check"}
+    assert (register["section"] == register["data"].map(
+        lambda d: "demonstration" if d == "synthetic" else "finding")).all()
+    demos = register[register["section"] == "demonstration"]
+    assert len(demos) and demos["data_source"].str.contains(r"scenario '?\w+'?, seed \d+").all()
+    tested = register[(register["data"] == "published") & (register["verdict"] != "not testable")]
+    assert tested["tipping_base"].between(0, 1).all() and tested["tipping_note"].str.len().gt(0).all()
+    assert register.loc[register["verdict"] == "not testable", "tipping_base"].isna().all()
+    foreword = register[register["claim_id"].str.startswith("foreword_")]
+    assert len(foreword) >= 8
+    assert "minority_vs_majority_published" not in set(register["claim_id"])
+
+
 def test_synthetic_outputs_say_so(two_cold_runs):
     _, out = two_cold_runs
     for spec in ("00-survey-design", "05-offender-groups"):

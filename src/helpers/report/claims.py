@@ -290,7 +290,7 @@ def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
     if duplicated:
         raise ValueError(f"claim ids recorded twice: {duplicated}")
     for column in ("test", "rerun", "data_source", "tipping_note"):
-        frame[column] = frame[column].fillna("")
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     parts = []
     for name, part in frame.groupby(frame["data"].map(family_of), sort=True):
         adjusted = adjust_register(part, alpha=alpha, method=method)

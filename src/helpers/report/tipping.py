@@ -12,9 +12,12 @@ rule of :mod:`helpers.report.claims` is applied to the adjusted p-value (and, fo
 judged by its interval, to the interval at that base). The other claims are held fixed because
 the question is about this claim's unknown base; shrinking all bases at once would answer
 another question. A BH-adjusted p-value never falls when one p-value rises, and for fixed
-shares a test's p-value rises as its base falls, so the verdict changes at most once along
-the base; the boundary is found by bisection on whole numbers of respondents (the largest
-base of the test: ``n`` of ``N``) and is exact: the verdict holds at ``n`` and not at ``n - 1``.
+shares a test's p-value rises as its base falls, so the verdict changes once along the base;
+the boundary is found by bisection on whole numbers of respondents (the largest base of the
+test: ``n`` of ``N``): the verdict holds at ``n`` and not at ``n - 1``. Counts are whole
+respondents (the share times the base, rounded), so near the boundary the p-value can step
+back and forth by one respondent's rounding; the boundary found lies inside that zone of a
+few respondents, and the tests compare it with a full scan.
 
 A verdict that holds only above :data:`FRAGILE_ABOVE` of the survey total is marked fragile.
 """
