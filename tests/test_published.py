@@ -143,7 +143,7 @@ def test_waves_table():
     waves = load_waves()
     assert tuple(waves.columns) == WAVE_COLUMNS
     le = waves[waves["part"] == "law_enforcement"].set_index("wave")
-    assert list(le.index) == [2015, 2016, 2017, 2018, 2019]
+    assert list(le.index) == [2015, 2016, 2017, 2018, 2019, 2020]
     assert le.loc[2016, "respondents"] == 370 and "360" in le.loc[2016, "respondents_note"]
     assert le.loc[2018, "respondents"] == 272 and "nearly 300" in le.loc[2018, "respondents_note"]
     assert le.loc[2016, "composition"].startswith("USA 61.1 %, Europe 26 %")
