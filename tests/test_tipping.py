@@ -121,3 +121,13 @@ def test_claim_kinds_are_checked_and_written(tmp_path):
         chapter.claim("c", **common, kind="contrast")
     written = pd.read_csv(tmp_path / "claims" / "99-tipping.csv")
     assert written["claim_kind"].tolist() == ["report claim", "contrast built here"]
+
+
+def test_a_claims_file_with_an_unknown_kind_stops_the_register(tmp_path):
+    chapter = Chapter("99-tipping", output_dir=str(tmp_path), alpha=0.05)
+    chapter.untestable("groups", statement="two groups", source="constructed", source_url="https://example.org",
+                       data="published", why="no microdata.", would_need="respondent-level answers.")
+    path = tmp_path / "claims" / "99-tipping.csv"
+    path.write_text(path.read_text().replace("report claim", "a hunch"))
+    with pytest.raises(ValueError, match="claim_kind must be one of.*'a hunch' \\(groups\\)"):
+        gather_register(chapter.layout, alpha=0.05)

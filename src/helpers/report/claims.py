@@ -289,6 +289,10 @@ def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
     duplicated = frame["claim_id"][frame["claim_id"].duplicated()].tolist()
     if duplicated:
         raise ValueError(f"claim ids recorded twice: {duplicated}")
+    unknown = frame.loc[~frame["claim_kind"].isin(CLAIM_KINDS), ["claim_id", "claim_kind"]]
+    if len(unknown):
+        raise ValueError(f"claims files in {layout.claims_dir}: claim_kind must be one of {CLAIM_KINDS}, got "
+                         + ", ".join(f"{r.claim_kind!r} ({r.claim_id})" for r in unknown.itertuples()))
     for column in ("test", "rerun", "data_source", "tipping_note"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     parts = []
