@@ -121,3 +121,35 @@ def test_claim_kinds_are_checked_and_written(tmp_path):
         chapter.claim("c", **common, kind="contrast")
     written = pd.read_csv(tmp_path / "claims" / "99-tipping.csv")
     assert written["claim_kind"].tolist() == ["report claim", "contrast built here"]
+
+
+def test_a_claims_file_with_an_unknown_kind_stops_the_register(tmp_path):
+    chapter = Chapter("99-tipping", output_dir=str(tmp_path), alpha=0.05)
+    chapter.untestable("groups", statement="two groups", source="constructed", source_url="https://example.org",
+                       data="published", why="no microdata.", would_need="respondent-level answers.")
+    path = tmp_path / "claims" / "99-tipping.csv"
+    path.write_text(path.read_text().replace("report claim", "a hunch"))
+    with pytest.raises(ValueError, match="claim_kind must be one of.*'a hunch' \\(groups\\)"):
+        gather_register(chapter.layout, alpha=0.05)
+
+
+def test_a_test_of_the_same_figures_counts_once_in_bh_and_same_numbers_of_other_figures_do_not(tmp_path):
+    from helpers.data.published import figure
+    from helpers.report import evidence
+
+    chapter = Chapter("99-tipping", output_dir=str(tmp_path), alpha=0.05)
+    common = dict(source="constructed", source_url="https://example.org", data="published", direction="greater",
+                  null_value=0.5)
+    p2p = figure("distribution_methods", "P2P/file sharing", 2016)
+    capacity, future = figure("covid_capacity", "affected", 2020), figure("covid_future_consequences", "yes", 2020)
+    assert (capacity.value_low, capacity.value_high) == (future.value_low, future.value_high)
+    chapter.claim("p2p_report", statement="s", result=evidence.share_against(p2p, 0.5), **common)
+    chapter.claim("p2p_foreword", statement="s", result=evidence.share_against(p2p, 0.5), **common)
+    chapter.claim("capacity", statement="s", result=evidence.share_against(capacity, 0.5), **common)
+    chapter.claim("future", statement="s", result=evidence.share_against(future, 0.5), **common)
+    register = gather_register(chapter.layout, alpha=0.05).set_index("claim_id")
+    # three distinct tests: BH multiplies the smallest p by 3, not 4
+    assert register.loc["p2p_report", "p_adjusted"] == pytest.approx(3 * register.loc["p2p_report", "p_value"])
+    assert register.loc["p2p_foreword", "p_adjusted"] == register.loc["p2p_report", "p_adjusted"]
+    assert "the same test of the same figures as p2p_report" in register.loc["p2p_foreword", "note"]
+    assert "counted once" not in register.loc["future", "note"]

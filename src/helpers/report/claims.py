@@ -180,6 +180,29 @@ def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: f
     return "supported" if (p_adjusted < alpha and on_side) else "not supported"
 
 
+def distinct_tests(frame):
+    """The family's p-values with a test run twice counted once, each claim's place among them, and the
+    first claim of each test (a claim's own row when its test is not repeated).
+
+    Two claims resting on the same test of the same published figures (the same re-run recipe,
+    naming the same figures: e.g. a sentence of the foreword and a claim of the 2016 report on the
+    2016 workload question) are one piece of evidence, so they enter the BH adjustment once and
+    share its adjusted p-value. Tests whose figures are not named are never merged.
+    """
+    import numpy as np
+
+    reruns = frame["rerun"].tolist() if "rerun" in frame else [""] * len(frame)
+    keys = [r if isinstance(r, str) and json.loads(r or "{}").get("figures") else f"row {i}"
+            for i, r in enumerate(reruns)]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    place = {key: j for j, key in enumerate(first)}
+    p = frame["p_value"].astype(float).to_numpy()
+    distinct = np.array([p[i] for i in first.values()], dtype=float)
+    return distinct, np.array([place[k] for k in keys], dtype=int), [first[k] for k in keys]
+
+
 def adjust_register(frame, *, alpha: float, method: str = "fdr_bh"):
     """Adjust every testable claim's p-value across the family and (re)apply the verdict rule."""
     import numpy as np
@@ -190,9 +213,14 @@ def adjust_register(frame, *, alpha: float, method: str = "fdr_bh"):
     for column, default in (("judged_by", "estimate"), ("ci_low", math.nan), ("ci_high", math.nan)):
         if column not in out:
             out[column] = default
-    p = out["p_value"].astype(float).to_numpy()
-    out["p_adjusted"] = adjust_pvalues(p, method=method) if len(p) else p
+    distinct, place, first = distinct_tests(out)
+    out["p_adjusted"] = adjust_pvalues(distinct, method=method)[place] if len(distinct) else distinct
     out["alpha"] = alpha
+    if "note" in out:
+        ids, notes = out["claim_id"].tolist(), out["note"].fillna("").astype(str).tolist()
+        repeated = "the same test of the same figures as {}: counted once in the BH family"
+        out["note"] = [note if first[i] == i else "; ".join(filter(None, [note, repeated.format(ids[first[i]])]))
+                       for i, note in enumerate(notes)]
     out["verdict"] = [
         verdict(row.p_adjusted, row.estimate, direction=row.direction, null_value=row.null_value,
                 alpha=alpha, testable=isinstance(row.test, str) and bool(row.test) and not np.isnan(row.p_value),
@@ -208,7 +236,7 @@ def family_of(data_kind: str) -> str:
 
 
 def _adjusted_with(p_values, index: int, p_value: float, method: str) -> float:
-    """Claim ``index``'s BH-adjusted p-value when its p-value is ``p_value`` and the others stay as they are."""
+    """The BH-adjusted p-value of the distinct test at ``index`` when its p-value is ``p_value``, the others held."""
     import numpy as np
 
     from helpers.stats import adjust_pvalues
@@ -250,8 +278,9 @@ def add_tipping_bases(family, *, alpha: float, method: str):
     """``tipping_base`` and ``tipping_note`` for every tested claim of a published family."""
     out = family.copy()
     out["tipping_base"], out["tipping_note"] = math.nan, ""
-    p_values = out["p_value"].astype(float).to_numpy()
-    for index, row in enumerate(out.itertuples()):
+    p_values, place, _ = distinct_tests(out)
+    for position, row in enumerate(out.itertuples()):
+        index = int(place[position])
         if row.data != "published" or row.verdict == "not testable":
             continue
         if not isinstance(row.rerun, str) or not row.rerun:
@@ -289,6 +318,10 @@ def gather_register(layout, *, alpha: float, method: str = "fdr_bh"):
     duplicated = frame["claim_id"][frame["claim_id"].duplicated()].tolist()
     if duplicated:
         raise ValueError(f"claim ids recorded twice: {duplicated}")
+    unknown = frame.loc[~frame["claim_kind"].isin(CLAIM_KINDS), ["claim_id", "claim_kind"]]
+    if len(unknown):
+        raise ValueError(f"claims files in {layout.claims_dir}: claim_kind must be one of {CLAIM_KINDS}, got "
+                         + ", ".join(f"{r.claim_kind!r} ({r.claim_id})" for r in unknown.itertuples()))
     for column in ("test", "rerun", "data_source", "tipping_note"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     parts = []

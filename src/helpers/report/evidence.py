@@ -7,6 +7,7 @@ a verbal or rounded figure becomes a band of counts, and every test runs at both
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from helpers.data.published import PublishedFigure
@@ -21,6 +22,11 @@ from helpers.stats.proportions import (
 from helpers.stats.trends import trend_test
 
 
+def named(band: BandResult, *figures: PublishedFigure) -> BandResult:
+    """The band result with the published figures its counts came from (so a repeated test is known as one)."""
+    return dataclasses.replace(band, figures=tuple(f.where for f in figures))
+
+
 def interval(figure: PublishedFigure, *, method: str = "wilson", level: float = 0.95) -> BandResult:
     """The figure's interval, widened over its band (the band's two ends' intervals, joined)."""
     return across_band(proportion_ci, count=figure.count_band, nobs=figure.base_n, method=method, level=level)
@@ -28,13 +34,15 @@ def interval(figure: PublishedFigure, *, method: str = "wilson", level: float = 
 
 def compare(later: PublishedFigure, earlier: PublishedFigure, *, method: str = "score") -> BandResult:
     """later − earlier, at every combination of band ends (independent samples: different waves)."""
-    return across_band(compare_proportions, count1=later.count_band, nobs1=later.base_n,
+    band = across_band(compare_proportions, count1=later.count_band, nobs1=later.base_n,
                        count2=earlier.count_band, nobs2=earlier.base_n, method=method)
+    return named(band, later, earlier)
 
 
 def share_against(figure: PublishedFigure, null: float, *, method: str = "exact") -> BandResult:
     """The figure's share against a fixed value (e.g. 0.5 for "most"), at both ends of its band."""
-    return across_band(one_proportion_test, count=figure.count_band, nobs=figure.base_n, null=null, method=method)
+    return named(across_band(one_proportion_test, count=figure.count_band, nobs=figure.base_n, null=null,
+                             method=method), figure)
 
 
 def band_against(counts: Band, nobs: int, null: float, *, method: str = "exact") -> BandResult:
@@ -81,7 +89,7 @@ def paired(first: PublishedFigure, second: PublishedFigure) -> BandResult:
     if first.base_n != second.base_n:
         raise ValueError(f"paired items need one base: {first.question_id} has {first.base_n}, "
                          f"{second.question_id} {second.base_n}")
-    return paired_bands(first.count_band, second.count_band, first.base_n)
+    return named(paired_bands(first.count_band, second.count_band, first.base_n), first, second)
 
 
 def paired_bands(first: Band, second: Band, nobs: int) -> BandResult:
@@ -159,7 +167,7 @@ def series_trend_test(series_trend) -> BandResult:
     if not series_trend.testable:
         raise ValueError(f"series {series_trend.series!r}: no trend test: {series_trend.why_not}")
     figures = [p.figure for p in series_trend.comparable]
-    return trend(figures, scores=[f.wave for f in figures])
+    return named(trend(figures, scores=[f.wave for f in figures]), *figures)
 
 
 def trend_row(series_trend, band: BandResult | None, *, alpha: float, label: str = "") -> dict:

@@ -66,7 +66,8 @@ def recipe(band: BandResult) -> str:
         calls = [{k: _plain(v) for k, v in call.items()} for call, _ in band.results]
     except TypeError:
         return ""
-    return json.dumps({"fn": f"{fn.__module__}:{fn.__qualname__}", "calls": calls}, sort_keys=True)
+    return json.dumps({"fn": f"{fn.__module__}:{fn.__qualname__}", "calls": calls, "figures": list(band.figures)},
+                      sort_keys=True)
 
 
 def largest_base(calls: list[dict]) -> int:

@@ -177,11 +177,13 @@ class BandResult:
     ``results`` lists (kwargs, result) pairs. ``p_value_min``/``p_value_max`` and
     :meth:`least_favourable` (the end a claim is judged at) are None when the results carry
     no p-value (intervals). ``fn`` is the function that gave every result (so the same test can
-    be run again at other counts, e.g. at a smaller base); None when unknown.
+    be run again at other counts, e.g. at a smaller base); None when unknown. ``figures`` names the
+    published figures the counts came from, where the caller knows them.
     """
 
     results: list
     fn: Callable[..., Any] | None = None
+    figures: tuple[str, ...] = ()
 
     def _values(self, attr):
         vals = [_maybe(r, attr) for _, r in self.results]
