@@ -59,3 +59,9 @@ def test_coarse_numbers_and_version_strings_are_not_read_as_leaks(tmp_path):
     frame = _frame({(2017, "europe"): 300, (2017, "other"): 3, (2018, "europe"): 300})
     text = "share 0.005 (two digits), seaborn 0.13.2, p = 0.0050, n = 3, 0.004 98 is not 3/603"
     assert find_leaks(frame, _published(tmp_path, text), threshold=5) == []
+
+
+def test_the_share_of_the_rest_gives_the_cell_away_too(tmp_path):
+    frame = _frame({(2017, "europe"): 300, (2017, "other"): 3, (2018, "europe"): 300})
+    leaks = find_leaks(frame, _published(tmp_path, "everyone else: 0.995025"), threshold=5)
+    assert any("share of the rest of all respondents (n = 603)" in leak for leak in leaks), leaks
