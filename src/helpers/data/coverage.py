@@ -24,7 +24,8 @@ def check_items_answered(frame, *, waves, codebook: Codebook | None = None, in_f
 
     Items are the codebook's microdata questions tagged ``advanced``, ``mainstream`` or ``trend``;
     a wave counts only where the codebook says the question was asked. ``in_file``: the file's
-    column names, to tell an absent column from an empty one. Returns one message per item.
+    column names; a column the file leaves out is not checked (question columns may be left out,
+    and are added empty), a column it holds but leaves blank is. Returns one message per item.
     """
     import pandas as pd
 
@@ -35,12 +36,14 @@ def check_items_answered(frame, *, waves, codebook: Codebook | None = None, in_f
     problems = []
     for tag in ANALYSIS_TAGS:
         for item in cb.items_tagged(tag):
+            if in_file is not None and item not in in_file:
+                continue  # a question the file leaves out is added empty (documented); only a blank column is bad
             asked = [w for w in wanted if cb.question(item).asked_in(w)]
             answered = frame.loc[frame[item].notna(), "wave"] if item in frame.columns else frame["wave"].iloc[:0]
             empty = [w for w in asked if not (answered == w).any()]
             if not empty:
                 continue
-            where = ("line 1 (header), column" if in_file is None or item in in_file else "no column")
+            where = "line 1 (header), column"
             problems.append(f"{where} '{item}': no respondent of wave(s) {', '.join(map(str, empty))} answered it, "
                             f"but the analyses use it (codebook tag '{tag}'); fill it in, or leave those waves out "
                             "of the chapters' waves parameter")

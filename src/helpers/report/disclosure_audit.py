@@ -6,7 +6,8 @@ take at the cell's true count lies within that precision and the values at every
 the attacker cannot rule out do not. The forms tried for each cell of ``c`` respondents
 (1 <= c < threshold):
 
-* a share ``c / T`` of every total ``T`` that contains the cell (also read as a percentage);
+* a share ``c / T`` of every total ``T`` that contains the cell, and the share of the rest,
+  ``1 - c / T`` (each also read as a percentage);
 * for a region within a wave, the post-stratification weight of the project's region weighting
   (each wave to the pooled regional mix), and the Kish effective sample size of the wave, with
   the cell's count traded against each other region of the wave (a pair of suppressed cells
@@ -184,9 +185,16 @@ def _level(value) -> str:
 
 
 def _share_prints(name: str, count: int, totals) -> list[Fingerprint]:
-    return [Fingerprint(name, count, f"share of {what} (n = {total})", count / total,
-                        ((count - 1) / total, (count + 1) / total))
-            for what, total in totals if total > count]
+    """The cell's share of each total, and the share of the rest of that total (1 - share)."""
+    prints = []
+    for what, total in totals:
+        if total <= count:
+            continue
+        prints.append(Fingerprint(name, count, f"share of {what} (n = {total})", count / total,
+                                  ((count - 1) / total, (count + 1) / total)))
+        prints.append(Fingerprint(name, count, f"share of the rest of {what} (n = {total}), 1 minus the cell's share",
+                                  (total - count) / total, ((total - count + 1) / total, (total - count - 1) / total)))
+    return prints
 
 
 def _weighting_prints(frame, name: str, count: int, wave, region) -> list[Fingerprint]:
