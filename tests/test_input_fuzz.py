@@ -122,10 +122,18 @@ def mutate(kind: str, rng, lines):
                 fields[col] = ""
             out.append(",".join(fields))
         return "\n".join(out) + "\n", 1, header[col]
+    if kind == "item_absent":
+        from helpers.data.codebook import load_codebook
+
+        items = [c for tag in ("advanced", "mainstream") for c in load_codebook().items_tagged(tag)]
+        col = header.index(str(rng.choice(items)))
+        out = [",".join(f for i, f in enumerate(line.split(",")) if i != col) for line in lines]
+        return "\n".join(out) + "\n", 1, header[col]
     raise ValueError(kind)
 
 
-KINDS = ["cr_only", "short_row", "long_row", "stray_quote", "open_quote", "after_quote", "lookalike", "item_empty"]
+KINDS = ["cr_only", "short_row", "long_row", "stray_quote", "open_quote", "after_quote", "lookalike", "item_empty",
+         "item_absent"]
 
 
 def _expect_rejected(path: Path, line: int, column: str | None) -> str:
@@ -143,7 +151,7 @@ def _expect_rejected(path: Path, line: int, column: str | None) -> str:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_mutation_is_named_by_file_line_and_column(kind, base_lines, tmp_path):
     rng = np.random.default_rng([SEED, KINDS.index(kind)])
-    count = PER_KIND if kind not in ("lookalike", "item_empty") else PER_KIND // 3
+    count = PER_KIND if kind not in ("lookalike", "item_empty", "item_absent") else PER_KIND // 3
     for i in range(count):
         text, line, column = mutate(kind, rng, base_lines)
         path = tmp_path / f"{kind}-{i}.csv"

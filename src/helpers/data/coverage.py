@@ -24,8 +24,9 @@ def check_items_answered(frame, *, waves, codebook: Codebook | None = None, in_f
 
     Items are the codebook's microdata questions tagged ``advanced``, ``mainstream`` or ``trend``;
     a wave counts only where the codebook says the question was asked. ``in_file``: the file's
-    column names; a column the file leaves out is not checked (question columns may be left out,
-    and are added empty), a column it holds but leaves blank is. Returns one message per item.
+    column names; an analysis item the file leaves out, or holds but leaves blank, in a wave that
+    asked it is a problem (other question columns may be left out, and are added empty).
+    Returns one message per item.
     """
     import pandas as pd
 
@@ -36,9 +37,13 @@ def check_items_answered(frame, *, waves, codebook: Codebook | None = None, in_f
     problems = []
     for tag in ANALYSIS_TAGS:
         for item in cb.items_tagged(tag):
-            if in_file is not None and item not in in_file:
-                continue  # a question the file leaves out is added empty (documented); only a blank column is bad
             asked = [w for w in wanted if cb.question(item).asked_in(w)]
+            if in_file is not None and item not in in_file:
+                if asked:  # left out, it would be added empty: the analyses would then fail in a kernel
+                    problems.append(f"line 1 (header): column '{item}' is not in the file, but the analyses use it "
+                                    f"(codebook tag '{tag}') in wave(s) {', '.join(map(str, asked))}; add the column "
+                                    "(blank where the question was not asked)")
+                continue
             answered = frame.loc[frame[item].notna(), "wave"] if item in frame.columns else frame["wave"].iloc[:0]
             empty = [w for w in asked if not (answered == w).any()]
             if not empty:
