@@ -192,6 +192,11 @@ def _min_width(pdf, text: str) -> float:
     return max((pdf.get_string_width(p) for p in pieces), default=0.0) + 2 * CELL_PADDING + 0.6
 
 
+def _natural_width(pdf, text: str) -> float:
+    """The column (mm) that holds ``text`` unwrapped."""
+    return max((pdf.get_string_width(line) for line in text.split("\n")), default=0.0) + 2 * CELL_PADDING + 0.6
+
+
 def _fit(pdf, text: str, width: float) -> str:
     """``text`` wrapped with newlines to fit ``width`` mm: at spaces, long ids after their underscores."""
     usable = width - 2 * CELL_PADDING - 0.6
@@ -214,6 +219,9 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
     """Widths (mm) summing to the page width: each column at least its longest unbreakable piece,
     the rest shared by ``weights`` (default: the columns' typical text length)."""
     columns = list(zip(header, *rows, strict=True))
+    natural = [max(_natural_width(pdf, str(v)) for v in column) for column in columns]
+    if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
+        return natural
     minimum = [max(_min_width(pdf, str(v)) for v in column) for column in columns]
     if weights is None:
         weights = [max(1.0, sum(pdf.get_string_width(str(v)) for v in column) / len(column)) for column in columns]
@@ -233,10 +241,11 @@ def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, co
         size -= 0.5
         pdf.set_font(FONT, "", size)
     widths = _column_widths(pdf, header, rows, col_widths)
+    pdf.ln(1.5)
     pdf.set_x(pdf.l_margin)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, padding=CELL_PADDING,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)),
-                   borders_layout="HORIZONTAL_LINES", width=pdf.epw) as table:
+    with pdf.table(col_widths=widths, text_align="LEFT", v_align="TOP", line_height=size * 0.5, padding=CELL_PADDING,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)), align="LEFT",
+                   borders_layout="HORIZONTAL_LINES", width=min(pdf.epw, sum(widths))) as table:
         pdf.set_font(FONT, "B", size)
         table.row([_fit(pdf, h, w) for h, w in zip(header, widths, strict=True)])
         pdf.set_font(FONT, "", size)
@@ -312,7 +321,7 @@ def _claims_section(pdf, section: str, claims: list[ClaimView]) -> None:
                               "officers reported; they are not counted among the findings."), size=8, colour=GREY)
     colours = [(255, 240, 210) if section == DEMONSTRATION else None for _ in claims]
     _table(pdf, ["claim", "statement", "data", "test", "estimate [95 % interval]", "p (BH)", "verdict"],
-           [_claim_cells(c) for c in claims], size=6.5, col_widths=(14, 34, 8, 14, 30, 4, 6), row_colours=colours)
+           [_claim_cells(c) for c in claims], size=6.5, col_widths=(10, 30, 1, 10, 40, 1, 4), row_colours=colours)
 
 
 def _chapter(pdf, layout: OutputLayout, spec) -> None:
