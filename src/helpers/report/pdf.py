@@ -166,7 +166,9 @@ def _html_table(pdf, html: str) -> bool:
         return False
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
-    _table(pdf, rows[0], rows[1:], size=7 if width <= 8 else 6)
+    first = table.find("tbody") or table
+    numeric = [("nc-num" in (td.get("class") or [])) for td in (first.find("tr") or table).find_all("td")]
+    _table(pdf, rows[0], rows[1:], size=7 if width <= 8 else 6, right=numeric)
     return True
 
 
@@ -219,7 +221,12 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
     """Widths (mm) summing to the page width: each column at least its longest unbreakable piece,
     the rest shared by ``weights`` (default: the columns' typical text length)."""
     columns = list(zip(header, *rows, strict=True))
-    natural = [max(_natural_width(pdf, str(v)) for v in column) for column in columns]
+    size = pdf.font_size_pt
+    pdf.set_font(FONT, "B", size)  # headings are set in bold
+    bold = [_natural_width(pdf, h) for h in header]
+    pdf.set_font(FONT, "", size)
+    natural = [max(heading, *(_natural_width(pdf, str(v)) for v in column[1:]))
+               for heading, column in zip(bold, columns, strict=True)]
     if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
         return natural
     minimum = [max(_min_width(pdf, str(v)) for v in column) for column in columns]
@@ -231,8 +238,11 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
 
 
 def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, col_widths=None,
-           row_colours: list | None = None) -> None:
-    """A table whose cells wrap at spaces and underscores only; the type shrinks until ids and numbers fit."""
+           row_colours: list | None = None, right=()) -> None:
+    """A table whose cells wrap at spaces and underscores only; the type shrinks until ids and numbers fit.
+
+    ``right``: per column, True to set it right-aligned (numbers).
+    """
     from fpdf.fonts import FontFace
 
     header, rows = [str(h) for h in header], [[str(v) for v in r] for r in rows]
@@ -252,7 +262,10 @@ def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, co
         for i, values in enumerate(rows):
             colour = row_colours[i] if row_colours else None
             style = FontFace(fill_color=colour) if colour else None
-            table.row([_fit(pdf, v, w) for v, w in zip(values, widths, strict=True)], style=style)
+            row = table.row(style=style)
+            for column, (value, width) in enumerate(zip(values, widths, strict=True)):
+                aligned = "RIGHT" if column < len(right) and right[column] else None
+                row.cell(_fit(pdf, value, width), align=aligned)
     pdf.set_font(FONT, "", 10)
     pdf.ln(2)
 
