@@ -142,10 +142,13 @@ def test_index_says_why_each_claim_is_not_testable_and_keeps_demonstrations_apar
 
 
 def test_pages_with_code_show_output_dir_as_written(run):
+    from bs4 import BeautifulSoup
+
     for slug in CHOSEN:
         page = (run / "html" / f"{slug}.html").read_text(encoding="utf-8")
         assert ".staging-" not in page, slug
-        assert str(run) in page or "outputs" in page
+        text = BeautifulSoup(page, features="html.parser").get_text()
+        assert f'output_dir = "{run}"' in text, slug  # the folder the run published to
 
 
 def _id_pattern(claim_id: str) -> re.Pattern:

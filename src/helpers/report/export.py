@@ -30,7 +30,8 @@ from helpers.report.tables import TABLE_CSS
 PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
 
 
-def _exporters():
+def page_exporters():
+    """The two HTML exporters: the page with code, and the reader page (code and hidden cells removed)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
@@ -54,7 +55,7 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
     """Write the full and the reader page of each executed chapter notebook; returns the pages written."""
     import nbformat
 
-    full, reader = _exporters()
+    full, reader = page_exporters()
     written = []
     for slug in slugs:
         source = layout.notebook(slug)
