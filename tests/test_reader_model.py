@@ -73,3 +73,17 @@ def test_read_claims_shortens_numbers_once(tmp_path):
     assert claim.p_adjusted == short_p("0.000161") == "<\u00a00.001"
     assert claim.tipping.startswith("holds down to 42 %")
     assert read_claims(OutputLayout(tmp_path / "none")) == []
+
+
+def test_index_keeps_demonstrations_apart_and_counts_findings_only():
+    from helpers.report.export import claims_sections_html
+
+    claims = [ClaimView({"claim_id": "demo_a", "data": "synthetic", "verdict": "supported"}),
+              ClaimView({"claim_id": "real_b", "data": "published", "verdict": "not supported"}),
+              ClaimView({"claim_id": "real_c", "data": "user", "verdict": "supported"})]
+    page = claims_sections_html(claims)
+    findings, demonstrations = page.split("Demonstrations: methods run on SYNTHETIC data")
+    assert "real_b" in findings and "real_c" in findings and "demo_a" not in findings
+    assert "demo_a" in demonstrations and "real_b" not in demonstrations
+    assert "<b>1</b> supported" in findings and "<b>1</b> not supported" in findings
+    assert "<b>1</b> supported" in demonstrations and "<b>0</b> not supported" in demonstrations
