@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from helpers.report.reader import (
     short_p,
     shown_output_dir,
     verdict_counts,
+    without_staging_paths,
 )
 
 
@@ -38,6 +40,14 @@ def test_the_reader_pages_hide_the_same_cells_as_the_pdf():
 ])
 def test_output_dir_shown_as_a_user_writes_it(root, shown):
     assert shown_output_dir(root) == shown
+
+
+def test_printed_staging_paths_read_as_the_output_folder():
+    printed = "PosixPath('/srv/r/.out.staging-1-2-ab/claims.csv') and /srv/r/out/tables/x.csv"
+    shown = without_staging_paths(printed, Path("/srv/r/out"))
+    assert shown == "PosixPath('/srv/r/out/claims.csv') and /srv/r/out/tables/x.csv"
+    inside = f"{PROJECT_ROOT}/.outputs.staging-9-9-z/claims.csv"
+    assert without_staging_paths(inside, PROJECT_ROOT / ".outputs.staging-1-1-y") == "outputs/claims.csv"
 
 
 def test_sections_from_the_column_or_else_from_the_kind_of_data():

@@ -23,6 +23,7 @@ from helpers.report.reader import (
     read_claims,
     shown_output_dir,
     verdict_counts,
+    without_staging_paths,
 )
 from helpers.report.tables import TABLE_CSS
 
@@ -68,7 +69,7 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
                                         (reader, layout.html / "reader" / f"{slug}.html", 2)):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
             body = body.replace("</head>", f"<style>{PAGE_CSS}</style></head>", 1)
-            body = body.replace(str(layout.root), shown_output_dir(layout.root))  # paths a cell printed
+            body = without_staging_paths(body, layout.root)  # paths a cell printed
             atomic_write_text(target, finish_figures(body, layout, slug, depth=depth))
             written.append(target)
     return written
