@@ -161,7 +161,9 @@ def test_pdf_never_breaks_an_id_or_a_number_mid_word(run):
     if not (run / "report.pdf").exists():
         subprocess.run([sys.executable, "-m", "helpers", "export", "--pdf", "--output-dir", str(run)],
                        capture_output=True, text=True, timeout=300, check=True)
-    text = "\n".join(page.extract_text() for page in PdfReader(run / "report.pdf").pages[:4])
+    pages = [page.extract_text() for page in PdfReader(run / "report.pdf").pages]
+    assert not any(".staging-" in page for page in pages)  # printed paths read as the output folder
+    text = "\n".join(pages[:4])
     for claim in _claims(run):
         assert _id_pattern(claim["claim_id"]).search(text), claim["claim_id"]
         shown = short_p(claim["p_adjusted"]).replace("\u00a0", " ")

@@ -26,6 +26,7 @@ from helpers.report.reader import (
     hidden,
     read_claims,
     verdict_counts,
+    without_staging_paths,
 )
 from helpers.report.style import DATA_WORDS
 
@@ -374,7 +375,7 @@ def _chapter(pdf, layout: OutputLayout, spec) -> None:
 def _output(pdf, output, layout: OutputLayout, slug: str, figures: dict) -> None:
     kind = output.get("output_type")
     if kind == "stream" and output.get("name") == "stdout":
-        _paragraph(pdf, output.get("text", "").rstrip(), size=7.5, mono=True)
+        _paragraph(pdf, without_staging_paths(output.get("text", "").rstrip(), layout.root), size=7.5, mono=True)
         return
     if kind not in ("display_data", "execute_result"):
         return  # errors and stderr belong to the code version
@@ -398,7 +399,7 @@ def _output(pdf, output, layout: OutputLayout, slug: str, figures: dict) -> None
     if "text/html" in data and _html_table(pdf, data["text/html"]):
         return
     if "text/plain" in data:
-        _paragraph(pdf, data["text/plain"], size=7.5, mono=True)
+        _paragraph(pdf, without_staging_paths(data["text/plain"], layout.root), size=7.5, mono=True)
 
 
 def write_pdf(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Path:
