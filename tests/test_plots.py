@@ -70,9 +70,10 @@ def test_forest_plot_labels_claims_in_words_not_ids():
         "data": ["published", "synthetic"], "verdict": ["supported", "not supported"], "scale": ["proportion"] * 2,
         "estimate": [0.9, 0.1], "ci_low": [0.85, 0.05], "ci_high": [0.95, 0.15], "null_value": [0.5, 0.2]})
     labels = [t.get_text() for t in forest_plot(claims).axes[0].get_yticklabels()]
+    long = statement_label(statement, width=46, lines=2).split("\n")
     assert not any("_" in label for label in labels)
     assert labels[0].startswith("Few use crypto") and "SYNTHETIC" in labels[0]
-    long = labels[1].split("\n")
+    assert labels[1].startswith("More than 90 %") and "_" not in labels[1]
     assert len(long) == 2 and long[0].startswith("More than 90 %") and long[1].endswith("…")
     assert all(len(line) <= 48 for line in long)
 

@@ -80,7 +80,7 @@ def test_counts_as_integers_and_empty_cells_blank():
 
 def test_no_index_column_but_named_index_kept():
     plain = table_html(pd.DataFrame({"a": [1, 2]}, index=[0, 1]))
-    assert plain.count("<th>") == 1
+    assert plain.count("<th ") == 1
     named = format_frame(pd.DataFrame({"a": [1, 2]}, index=pd.Index(["x", "y"], name="class")))
     assert list(named.columns) == ["class", "a"] and list(named["class"]) == ["x", "y"]
 

@@ -23,6 +23,7 @@ from helpers.report.reader import (
     read_claims,
     shown_output_dir,
     verdict_counts,
+    without_staging_paths,
 )
 from helpers.report.tables import TABLE_CSS
 
@@ -30,7 +31,8 @@ from helpers.report.tables import TABLE_CSS
 PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
 
 
-def _exporters():
+def page_exporters():
+    """The two HTML exporters: the page with code, and the reader page (code and hidden cells removed)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
@@ -54,7 +56,7 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
     """Write the full and the reader page of each executed chapter notebook; returns the pages written."""
     import nbformat
 
-    full, reader = _exporters()
+    full, reader = page_exporters()
     written = []
     for slug in slugs:
         source = layout.notebook(slug)
@@ -67,6 +69,7 @@ def export_chapters(layout: OutputLayout, slugs: list[str]) -> list[Path]:
                                         (reader, layout.html / "reader" / f"{slug}.html", 2)):
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": slug}})
             body = body.replace("</head>", f"<style>{PAGE_CSS}</style></head>", 1)
+            body = without_staging_paths(body, layout.root)  # paths a cell printed
             atomic_write_text(target, finish_figures(body, layout, slug, depth=depth))
             written.append(target)
     return written
@@ -124,7 +127,7 @@ INDEX_STYLE = (
     "table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }\n"
     "th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }\n"
     "th { background: #f3f3f3; }\n"
-    "td.nc-num { white-space: nowrap; }\n"
+    "td.nc-num { white-space: nowrap; } td:first-child { white-space: nowrap; }\n"
     ".supported { color: #1b7837; font-weight: 600; } .not-supported { color: #b2182b; font-weight: 600; } "
     ".not-testable { color: #666; font-weight: 600; }\n"
     ".synthetic { background: #fff4d6; }\n"
@@ -132,11 +135,6 @@ INDEX_STYLE = (
     ".counts span { margin-right: 1.2em; }\n"
     + TABLE_CSS
 )
-
-
-def _cell(text: str) -> str:
-    """Escaped text whose snake_case ids may break after an underscore only."""
-    return html.escape(text).replace("_", "_<wbr>")
 
 
 def _evidence(claim: ClaimView) -> str:
@@ -160,7 +158,7 @@ def _claim_row(claim: ClaimView) -> str:
     kind = claim.get("claim_kind")
     return (
         f'<tr class="{"synthetic" if claim.section == DEMONSTRATION else ""}">'
-        f"<td>{_cell(claim.get('claim_id'))}<br><small>{_cell(claim.get('chapter'))}</small></td>"
+        f"<td>{html.escape(claim.get('claim_id'))}</td><td>{html.escape(claim.get('chapter'))}</td>"
         f"<td>{html.escape(claim.get('statement'))}"
         + (f"<br><small>{html.escape(kind)}</small>" if kind else "")
         + f"</td><td>{html.escape(claim.get('data'))}</td><td>{html.escape(claim.get('test'))}</td>"
@@ -174,7 +172,7 @@ def claims_sections_html(claims: list[ClaimView]) -> str:
     if not claims:
         return "<p>The claims register has not been built in this run.</p>"
     blocks = []
-    header = ("<tr><th>claim</th><th>statement</th><th>data</th><th>test</th>"
+    header = ("<tr><th>claim</th><th>chapter</th><th>statement</th><th>data</th><th>test</th>"
               "<th>estimate [95 % interval], or why not testable</th><th>p (BH-adjusted)</th><th>verdict</th></tr>")
     for section, rows in by_section(claims).items():
         counts = " ".join(f"<span><b>{n}</b> {html.escape(v)}</span>" for v, n in verdict_counts(rows).items())

@@ -26,6 +26,7 @@ from helpers.report.reader import (
     hidden,
     read_claims,
     verdict_counts,
+    without_staging_paths,
 )
 from helpers.report.style import DATA_WORDS
 
@@ -166,7 +167,9 @@ def _html_table(pdf, html: str) -> bool:
         return False
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
-    _table(pdf, rows[0], rows[1:], size=7 if width <= 8 else 6)
+    first = table.find("tbody") or table
+    numeric = [("nc-num" in (td.get("class") or [])) for td in (first.find("tr") or table).find_all("td")]
+    _table(pdf, rows[0], rows[1:], size=7 if width <= 8 else 6, right=numeric)
     return True
 
 
@@ -192,6 +195,11 @@ def _min_width(pdf, text: str) -> float:
     return max((pdf.get_string_width(p) for p in pieces), default=0.0) + 2 * CELL_PADDING + 0.6
 
 
+def _natural_width(pdf, text: str) -> float:
+    """The column (mm) that holds ``text`` unwrapped."""
+    return max((pdf.get_string_width(line) for line in text.split("\n")), default=0.0) + 2 * CELL_PADDING + 0.6
+
+
 def _fit(pdf, text: str, width: float) -> str:
     """``text`` wrapped with newlines to fit ``width`` mm: at spaces, long ids after their underscores."""
     usable = width - 2 * CELL_PADDING - 0.6
@@ -214,6 +222,14 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
     """Widths (mm) summing to the page width: each column at least its longest unbreakable piece,
     the rest shared by ``weights`` (default: the columns' typical text length)."""
     columns = list(zip(header, *rows, strict=True))
+    size = pdf.font_size_pt
+    pdf.set_font(FONT, "B", size)  # headings are set in bold
+    bold = [_natural_width(pdf, h) for h in header]
+    pdf.set_font(FONT, "", size)
+    natural = [max(heading, *(_natural_width(pdf, str(v)) for v in column[1:]))
+               for heading, column in zip(bold, columns, strict=True)]
+    if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
+        return natural
     minimum = [max(_min_width(pdf, str(v)) for v in column) for column in columns]
     if weights is None:
         weights = [max(1.0, sum(pdf.get_string_width(str(v)) for v in column) / len(column)) for column in columns]
@@ -223,8 +239,11 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
 
 
 def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, col_widths=None,
-           row_colours: list | None = None) -> None:
-    """A table whose cells wrap at spaces and underscores only; the type shrinks until ids and numbers fit."""
+           row_colours: list | None = None, right=()) -> None:
+    """A table whose cells wrap at spaces and underscores only; the type shrinks until ids and numbers fit.
+
+    ``right``: per column, True to set it right-aligned (numbers).
+    """
     from fpdf.fonts import FontFace
 
     header, rows = [str(h) for h in header], [[str(v) for v in r] for r in rows]
@@ -233,17 +252,21 @@ def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, co
         size -= 0.5
         pdf.set_font(FONT, "", size)
     widths = _column_widths(pdf, header, rows, col_widths)
+    pdf.ln(1.5)
     pdf.set_x(pdf.l_margin)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, padding=CELL_PADDING,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)),
-                   borders_layout="HORIZONTAL_LINES", width=pdf.epw) as table:
+    with pdf.table(col_widths=widths, text_align="LEFT", v_align="TOP", line_height=size * 0.5, padding=CELL_PADDING,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)), align="LEFT",
+                   borders_layout="HORIZONTAL_LINES", width=min(pdf.epw, sum(widths))) as table:
         pdf.set_font(FONT, "B", size)
         table.row([_fit(pdf, h, w) for h, w in zip(header, widths, strict=True)])
         pdf.set_font(FONT, "", size)
         for i, values in enumerate(rows):
             colour = row_colours[i] if row_colours else None
             style = FontFace(fill_color=colour) if colour else None
-            table.row([_fit(pdf, v, w) for v, w in zip(values, widths, strict=True)], style=style)
+            row = table.row(style=style)
+            for column, (value, width) in enumerate(zip(values, widths, strict=True)):
+                aligned = "RIGHT" if column < len(right) and right[column] else None
+                row.cell(_fit(pdf, value, width), align=aligned)
     pdf.set_font(FONT, "", 10)
     pdf.ln(2)
 
@@ -312,7 +335,7 @@ def _claims_section(pdf, section: str, claims: list[ClaimView]) -> None:
                               "officers reported; they are not counted among the findings."), size=8, colour=GREY)
     colours = [(255, 240, 210) if section == DEMONSTRATION else None for _ in claims]
     _table(pdf, ["claim", "statement", "data", "test", "estimate [95 % interval]", "p (BH)", "verdict"],
-           [_claim_cells(c) for c in claims], size=6.5, col_widths=(14, 34, 8, 14, 30, 4, 6), row_colours=colours)
+           [_claim_cells(c) for c in claims], size=6.5, col_widths=(10, 30, 1, 10, 40, 1, 4), row_colours=colours)
 
 
 def _chapter(pdf, layout: OutputLayout, spec) -> None:
@@ -352,7 +375,7 @@ def _chapter(pdf, layout: OutputLayout, spec) -> None:
 def _output(pdf, output, layout: OutputLayout, slug: str, figures: dict) -> None:
     kind = output.get("output_type")
     if kind == "stream" and output.get("name") == "stdout":
-        _paragraph(pdf, output.get("text", "").rstrip(), size=7.5, mono=True)
+        _paragraph(pdf, without_staging_paths(output.get("text", "").rstrip(), layout.root), size=7.5, mono=True)
         return
     if kind not in ("display_data", "execute_result"):
         return  # errors and stderr belong to the code version
@@ -376,7 +399,7 @@ def _output(pdf, output, layout: OutputLayout, slug: str, figures: dict) -> None
     if "text/html" in data and _html_table(pdf, data["text/html"]):
         return
     if "text/plain" in data:
-        _paragraph(pdf, data["text/plain"], size=7.5, mono=True)
+        _paragraph(pdf, without_staging_paths(data["text/plain"], layout.root), size=7.5, mono=True)
 
 
 def write_pdf(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Path:

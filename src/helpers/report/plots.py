@@ -164,9 +164,9 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     return fig
 
 
-def statement_label(statement: str, *, width: int = 46, lines: int = 2) -> str:
+def statement_label(statement: str, *, width: int = 50, lines: int = 3) -> str:
     """A claim's statement as a plot label: wrapped at words, at most ``lines`` lines, cut at a word with "…"."""
-    wrapped = textwrap.wrap(" ".join(str(statement).split()), width)
+    wrapped = textwrap.wrap(" ".join(str(statement).split()), width, break_on_hyphens=False)
     if len(wrapped) > lines:
         last = wrapped[lines - 1]
         wrapped = [*wrapped[: lines - 1], (last if len(last) + 2 <= width else last.rsplit(" ", 1)[0]) + " …"]
@@ -187,7 +187,7 @@ def forest_plot(claims, *, title: str = "Tested claims: estimates with 95 % inte
     tested = claims[claims["estimate"].notna() & (claims["verdict"] != "not testable")].reset_index(drop=True)
     scales = list(dict.fromkeys(tested["scale"]))
     heights = [max(1, (tested["scale"] == s).sum()) + 1.2 for s in scales]
-    fig, axes = plt.subplots(len(scales), 1, figsize=(10.0, 0.62 * sum(heights) + 1.0),
+    fig, axes = plt.subplots(len(scales), 1, figsize=(10.0, 0.72 * sum(heights) + 1.0),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, scale in zip(axes[:, 0], scales, strict=True):
         rows = tested[tested["scale"] == scale].reset_index(drop=True)

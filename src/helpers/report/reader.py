@@ -138,14 +138,26 @@ def verdict_counts(claims: list[ClaimView]) -> dict[str, int]:
 STAGING_NAME = re.compile(r"^\.(?P<name>.+)\.staging-.+$")
 
 
+def published_root(root: Path) -> Path:
+    """The folder a run publishes to: ``root`` itself, or the output folder of a staging folder."""
+    root = Path(root)
+    staged = STAGING_NAME.match(root.name)
+    return root.with_name(staged["name"]) if staged else root
+
+
 def shown_output_dir(root: Path) -> str:
     """The output folder as a user writes it: the folder the run publishes to (never its staging
     folder), relative to the project when it lies inside it (``outputs``)."""
-    root = Path(root)
-    staged = STAGING_NAME.match(root.name)
-    if staged:
-        root = root.with_name(staged["name"])
+    root = published_root(root)
     try:
         return root.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(root)
+
+
+def without_staging_paths(text: str, root: Path) -> str:
+    """``text`` with every path into a staging folder of ``root``'s output folder (this run's or the
+    one that built the notebook) shown as the output folder a user writes."""
+    final = published_root(root)
+    staging = re.compile(re.escape(str(final.with_name(f".{final.name}.staging-"))) + r"[^/\\'\"\s<>]+")
+    return staging.sub(lambda _: shown_output_dir(final), text).replace(str(final), shown_output_dir(final))

@@ -51,6 +51,11 @@ TABLE_CSS = (
 )
 
 
+#: The alignment again on each cell: JupyterLab strips ``<style>`` from the outputs of a notebook it does
+#: not trust (e.g. an executed notebook opened later), but keeps these inline styles.
+LEFT, RIGHT = "text-align:left;vertical-align:top", "text-align:right;vertical-align:top;white-space:nowrap"
+
+
 def is_missing(value) -> bool:
     """True for None, NaN, pandas' NA and NaT: the cells a reader sees blank."""
     if value is None:
@@ -206,11 +211,12 @@ def table_html(frame, *, caption: str = "") -> str:
     flat = _flat(frame)
     shown = format_frame(frame)
     numeric = [formatter is not format_text for formatter in _formatters(flat)]
-    head = "".join(f"<th>{_breakable(name)}</th>" for name in shown.columns)
+    head = "".join(f'<th style="{LEFT}">{_breakable(name)}</th>' for name in shown.columns)
     rows = []
     for cells in shown.itertuples(index=False):
         rows.append("<tr>" + "".join(
-            f'<td class="nc-num">{_breakable(cell)}</td>' if number else f"<td>{_breakable(cell)}</td>"
+            f'<td class="nc-num" style="{RIGHT}">{_breakable(cell)}</td>' if number
+            else f'<td style="{LEFT}">{_breakable(cell)}</td>'
             for cell, number in zip(cells, numeric, strict=True)) + "</tr>")
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (f"<style>{TABLE_CSS}</style><table class=\"nc-table\">{title}<thead><tr>{head}</tr></thead>"
