@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from helpers.errors import StatisticsInputError
 from helpers.report import tipping
+from helpers.report.tables import format_number, format_p
 from helpers.stats.bands import DIRECTIONS, BandResult
 
 VERDICTS = ("supported", "not supported", "not testable")
@@ -125,8 +126,8 @@ class Claim:
 
     def _repr_markdown_(self) -> str:
         """How a recorded claim reads in a notebook: the verdict first, then the evidence."""
-        def number(value: float) -> str:
-            return "" if math.isnan(value) else f"{value:.3g}"
+        def number(value: float) -> str:  # 0.0123, not 1.23e-02
+            return "" if math.isnan(value) else format_number(value)
 
         def count(value: float) -> str:  # 1,527 (not 1.53e+03); an effective n keeps one decimal
             if math.isnan(value):
@@ -138,8 +139,10 @@ class Claim:
                 f"data: {self.data_source or self.data}")
         if self.testable:
             interval = f"[{number(self.ci_low)}, {number(self.ci_high)}]"
+            p_value = "" if math.isnan(self.p_value) else format_p(self.p_value)
+            p_value = p_value if p_value.startswith("<") else f"= {p_value}"
             text += (f"  \n{self.test}: estimate {number(self.estimate)} {interval} ({self.scale}), "
-                     f"statistic {number(self.statistic)}, p = {number(self.p_value)}, n = {count(self.n)}")
+                     f"statistic {number(self.statistic)}, p {p_value}, n = {count(self.n)}")
         if self.note:
             text += f"  \n<small>{self.note}</small>"
         return text
