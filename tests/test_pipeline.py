@@ -99,7 +99,7 @@ def start_with_a_kernel(tmp_path, specs, out, jobs: str):
     """Start a run in the background; return it (and its kernels' marker) once a kernel is up."""
     process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, wait=False)
     marker = f"helpers-run-{process.pid}-"
-    assert _wait_for(lambda: _kernels_of(marker), 60), "no kernel started"
+    assert _wait_for(lambda: _kernels_of(marker), 180), "no kernel started"
     return process, marker
 
 

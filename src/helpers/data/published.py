@@ -436,6 +436,8 @@ class PublishedFigure:
 
     @property
     def share(self) -> float:
+        if self.base_n is None:
+            raise ValueError(f"{self.question_id}: the figure has no base_n, so no share")
         return self.count / self.base_n
 
 

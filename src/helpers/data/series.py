@@ -74,7 +74,8 @@ def load_series(path: str | Path | None = None):
     figures = load_figures()
     check_waves_cover_figures(figures)  # a wave's figures without its waves-table row stop the run here
     known = set(zip(figures["question_id"], figures["option"], figures["wave"].astype(int), strict=True))
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict = {}
     waves = pd.to_numeric(raw["wave"], errors="coerce")
     for line, row in raw.iterrows():
         where = f"line {line}"

@@ -8,6 +8,7 @@ a verbal or rounded figure becomes a band of counts, and every test runs at both
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from helpers.data.published import PublishedFigure
 from helpers.stats.bands import Band, BandResult, across_band, nested_count_band
@@ -56,7 +57,7 @@ def band_row(counts: Band, nobs: int, label: str, *, method: str = "wilson", **e
 
 def paired(first: PublishedFigure, second: PublishedFigure) -> BandResult:
     """first − second for two items answered by the same respondents, known only by their margins."""
-    if first.base_n != second.base_n:
+    if first.base_n is None or first.base_n != second.base_n:
         raise ValueError(f"paired items need one base: {first.question_id} has {first.base_n}, "
                          f"{second.question_id} {second.base_n}")
     return paired_bands(first.count_band, second.count_band, first.base_n)
@@ -99,7 +100,7 @@ def trend(figures: list[PublishedFigure], scores) -> BandResult:
     nobs = [f.base_n for f in figures]
     results = []
     for counts in itertools.product(*(f.count_band.ends() for f in figures)):
-        call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
+        call: dict[str, Any] = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
         results.append((call, trend_test(**call)))
     return BandResult(results)
 
