@@ -1,4 +1,4 @@
-"""Issue 13, replayed on the real report: hand runs and partial runs never leave a wrong report.
+"""Replayed on the real report: hand runs and partial runs never leave a wrong report.
 
 Each test starts from the same clean report (built once, with ``python -m helpers run``, which
 is what ``make report`` runs) and must end with ``claims.csv``, every chapter's claims file and

@@ -1,4 +1,4 @@
-"""A killed run leaves nothing running and nothing that can write (issue 15).
+"""A killed run leaves nothing running and nothing that can write.
 
 Every process a run starts carries ``HELPERS_RUN=<runner pid>-<start>-<tag>`` in its environment
 (see ``helpers.lifecycle``); these tests find a killed run's processes by that marker, through the

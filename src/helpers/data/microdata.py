@@ -45,15 +45,12 @@ from helpers.data.provenance import (
     read_provenance,
     synthetic_attrs,
 )
-from helpers.errors import InputDataError, MicrodataError
+from helpers.errors import MAX_LISTED, InputDataError, MicrodataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from helpers.data.codebook import Codebook
-
-MAX_LISTED = 10
-
 
 # ---------------------------------------------------------------------------------------
 # reading microdata files

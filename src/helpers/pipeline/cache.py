@@ -70,25 +70,61 @@ def package_versions() -> dict[str, str]:
 
 
 class SharedInputs:
-    """The inputs every chapter shares, hashed once per run: each helpers module, the data, the packages."""
+    """The inputs every chapter shares, hashed once per run: each helpers module, the data, the packages.
 
-    def __init__(self):
+    ``previous``: each chapter's record in the last run.json. A chapter whose notebook code and
+    whose modules are unchanged since then covers the same modules, so its imports are not
+    followed again (parsing the package takes longer than a no-op rebuild may).
+    """
+
+    def __init__(self, previous: dict[str, dict] | None = None):
         self.module_files = module_graph.package_files()
         self.module_hashes = {name: sha256_file(path) for name, path in self.module_files.items()}
+        self.module_names = canonical_hash(sorted(self.module_files))
         self.data_files = tree_hashes(DATA_DIR)
         self.packages = package_versions()
+        self.modules_used: dict[str, list[str]] = {}  # notebook -> the helpers modules it can run
+        self._before = {r["helpers_modules"]["notebook"]: r for r in (previous or {}).values()
+                        if isinstance(r.get("helpers_modules"), dict)}
         self._edges: list[module_graph.Import] | None = None
 
     def data_file_record(self) -> dict[str, str]:
         return {str(Path("data") / k): v for k, v in self.data_files.items()}
 
-    def helpers_hash(self, notebook: Path) -> str:
+    def _hash_of(self, modules: list[str]) -> str:
+        return canonical_hash({name: self.module_hashes[name] for name in sorted(modules)})
+
+    def _unchanged(self, notebook: Path, code: str) -> str | None:
+        """The helpers hash recorded for this notebook, if nothing that decides its modules changed."""
+        before = self._before.get(str(notebook))
+        if before is None or before.get("components", {}).get("code") != code:
+            return None
+        recorded = before["helpers_modules"]
+        modules = recorded.get("modules", [])
+        if recorded.get("module_names") != self.module_names or not set(modules) <= set(self.module_hashes):
+            return None
+        digest = self._hash_of(modules)
+        if digest != before["components"].get("helpers"):
+            return None
+        self.modules_used[str(notebook)] = modules
+        return digest
+
+    def helpers_hash(self, notebook: Path, code: str = "") -> str:
         """Hash of the helpers modules a notebook can run: those it imports, and what they import."""
+        known = self._unchanged(notebook, code) if code else None
+        if known is not None:
+            return known
         if self._edges is None:
             self._edges = module_graph.import_edges(self.module_files)
         start = module_graph.notebook_imports(notebook, self.module_files)
-        used = module_graph.reachable(start, self._edges, self.module_files)
-        return canonical_hash({name: self.module_hashes[name] for name in sorted(used)})
+        used = sorted(module_graph.reachable(start, self._edges, self.module_files))
+        self.modules_used[str(notebook)] = used
+        return self._hash_of(used)
+
+    def modules_record(self, notebook: Path) -> dict:
+        """What run.json keeps so the next run can tell the modules are the same without parsing."""
+        return {"notebook": str(notebook), "module_names": self.module_names,
+                "modules": self.modules_used.get(str(notebook), [])}
 
 
 def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, claims_hash: str | None = None,
@@ -101,10 +137,11 @@ def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, c
     data = dict(shared.data_files)
     for path in inputs:
         data[str(path)] = sha256_file(Path(path))
+    code = code_hash(notebook)
     components = {
-        "code": code_hash(notebook),
+        "code": code,
         "parameters": canonical_hash(keyed),
-        "helpers": shared.helpers_hash(notebook),
+        "helpers": shared.helpers_hash(notebook, code),
         "data": canonical_hash(data),
         "packages": canonical_hash(shared.packages),
         "epoch": CACHE_EPOCH,

@@ -71,7 +71,7 @@ class RunContext:
     @cached_property
     def shared(self) -> cache.SharedInputs:
         """The inputs every chapter shares (helpers modules, data, packages), hashed once per run."""
-        return cache.SharedInputs()
+        return cache.SharedInputs(self.previous)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.clock

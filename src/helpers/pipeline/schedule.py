@@ -92,7 +92,8 @@ def _record(context: RunContext, execution: Execution, item: ChapterPlan, outcom
     spec = item.spec
     entry: dict[str, Any] = {"title": spec.title, "components": item.components,
                              "parameters": context.recorded_parameters(spec),
-             "declared": [vars(p) for p in context.declared[spec.slug].values()]}
+                             "declared": [vars(p) for p in context.declared[spec.slug].values()],
+                             "helpers_modules": context.shared.modules_record(spec.notebook)}
     if outcome is None:
         entry.update(status="ok", reused=True, duration=0.0, reasons=[])
     else:

@@ -1,4 +1,4 @@
-"""A widening gap, tested inside ONE latent class model (issue 11).
+"""A widening gap, tested inside ONE latent class model.
 
 Model (two latent classes c = 0, 1; waves w; items j; t_w = wave_w - mean of the waves):
 
