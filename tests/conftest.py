@@ -74,7 +74,7 @@ if __name__ == "__main__":
 """
 
 
-def run_driver(tmp_path: Path, specs, *args: str, timeout: float = 120, wait: bool = True):
+def run_driver(tmp_path: Path, specs, *args: str, timeout: float = 600, wait: bool = True):
     """Run the real command line (``python -m helpers run ...``) on throwaway chapters, in a subprocess."""
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER.format(specs=[dataclasses.asdict(s) for s in specs]))
