@@ -63,14 +63,14 @@ def _refresh_pdf(context: RunContext, execution: Execution, statuses: dict) -> N
         say("report.pdf rebuilt: it shows this run's register")
     else:
         pdf.unlink()
-        say(f"report.pdf removed: it showed an older register. Rebuild it with '{rebuild_command(context)} --pdf'")
+        say(f"report.pdf removed: it showed an older register. Rebuild it with '{rebuild_command(context, '--pdf')}'")
 
 
-def rebuild_command(context: RunContext) -> str:
-    """The command that exports this run's output folder."""
+def rebuild_command(context: RunContext, *options: str) -> str:
+    """The command that exports this run's output folder (with ``options``, e.g. ``--pdf``)."""
     root = context.layout.root.resolve()
     where = "" if root == OutputLayout().root.resolve() else f" --output-dir {root}"
-    return f"{sys.executable} -m helpers export{where}"
+    return " ".join([f"{sys.executable} -m helpers export", *options]) + where
 
 
 def _export(context: RunContext, plan, execution: Execution) -> dict[str, str]:
