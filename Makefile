@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 KERNEL := netclean-reanalysis
 ARGS ?=
+# Test workers (pytest-xdist): one per core. Tests of one module share a worker (--dist loadscope),
+# so a module's fixtures are built once; the default report is built once for the whole session.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
 .PHONY: help report test test-fast test-report test-slow lint bench bench-dask lab list clean distclean env lock pdf
@@ -31,20 +35,22 @@ env: $(STAMP) ## build the environment (.venv) if it is missing or pyproject.tom
 report: $(STAMP) ## run the whole report on the embedded default data (ARGS='-p alpha 0.01 ...')
 	$(PY) -m helpers run $(ARGS)
 
-test: $(STAMP) ## run every test: the unit, report and slow tiers
-	$(PY) -m pytest $(ARGS)
+test: $(STAMP) ## run every test: the unit, report and slow tiers, in parallel
+	$(PY) -m pytest $(XDIST) $(ARGS)
 
-test-fast: $(STAMP) ## the unit tier only (seconds): no simulations, no notebook runs
-	$(PY) -m pytest -m "not slow and not report" $(ARGS)
+test-fast: $(STAMP) ## the unit tier only (under a minute): no simulations, no notebook runs
+	$(PY) -m pytest $(XDIST) -m "not slow and not report" $(ARGS)
 
 test-report: $(STAMP) ## the report tier: tests that execute chapter notebooks (runner, papermill)
-	$(PY) -m pytest -m report $(ARGS)
+	$(PY) -m pytest $(XDIST) -m report $(ARGS)
 
 test-slow: $(STAMP) ## the slow tier: simulation studies and million-row scale checks
-	$(PY) -m pytest -m slow $(ARGS)
+	$(PY) -m pytest $(XDIST) -m slow $(ARGS)
 
-lint: $(STAMP) ## ruff check (the rules in pyproject.toml)
+lint: $(STAMP) ## ruff (the rules in pyproject.toml), deptry (every import declared), mypy (types of src/)
 	$(PY) -m ruff check .
+	$(VENV)/bin/deptry .
+	$(PY) -m mypy
 
 bench: $(STAMP) ## measure build times, the naive loop, the one-process floor and microdata scale
 	$(PY) bench/run.py $(ARGS)
@@ -65,7 +71,7 @@ pdf: $(STAMP) ## one PDF of the reader version (outputs/report.pdf) from the las
 lock: ## re-resolve requirements.lock from pyproject.toml (with the dev extra); then `make env`
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip-tools
-	$(VENV)/bin/pip-compile --quiet --upgrade --extra dev --no-emit-index-url --no-emit-find-links --strip-extras \
+	$(PY) -m piptools compile --quiet --upgrade --extra dev --no-emit-index-url --no-emit-find-links --strip-extras \
 		--output-file $(LOCK) pyproject.toml
 
 list: $(STAMP) ## each chapter with its parameters

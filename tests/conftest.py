@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -48,11 +52,12 @@ def chapters_dir(tmp_path):
 
 
 def chapter_specs(folder: Path, slugs: list[str], register: str | None = None):
-    from helpers.chapters import ChapterSpec
+    from helpers.chapters import EVERY_CHAPTER_WITH_CLAIMS, ChapterSpec
 
     specs = [ChapterSpec(s, s, path=str(folder / f"{s}.ipynb")) for s in slugs]
     if register:
-        specs.append(ChapterSpec(register, register, gathers_claims=True, path=str(folder / f"{register}.ipynb")))
+        specs.append(ChapterSpec(register, register, depends_on=EVERY_CHAPTER_WITH_CLAIMS, writes_claims=False,
+                                 path=str(folder / f"{register}.ipynb")))
     return tuple(specs)
 
 
@@ -64,16 +69,55 @@ from helpers.pipeline.cli import main
 SPECS = {specs!r}
 
 if __name__ == "__main__":
-    chapters = tuple(ChapterSpec(*s[:2], gathers_claims=s[2], path=s[3]) for s in SPECS)
+    chapters = tuple(ChapterSpec(**fields) for fields in SPECS)
     sys.exit(main(sys.argv[1:], chapters=chapters))
 """
 
 
-def run_driver(tmp_path: Path, specs, *args: str, timeout: float = 120, wait: bool = True):
+def run_driver(tmp_path: Path, specs, *args: str, timeout: float = 600, wait: bool = True):
     """Run the real command line (``python -m helpers run ...``) on throwaway chapters, in a subprocess."""
     driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(specs=[(s.slug, s.title, s.gathers_claims, s.path) for s in specs]))
+    driver.write_text(DRIVER.format(specs=[dataclasses.asdict(s) for s in specs]))
     command = [sys.executable, str(driver), *args]
     if not wait:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+def _shared_folder(tmp_path_factory, name: str) -> Path:
+    """A folder every xdist worker of this session sees (the workers' common temporary root)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def default_report(tmp_path_factory) -> Path:
+    """The default report (what ``make report`` builds), built once per test session and shared by
+    every xdist worker (the first one builds it under a file lock; the others wait and reuse it).
+
+    Read-only: a test that changes outputs works on a copy (``copy_of_default_report``).
+    """
+    folder = _shared_folder(tmp_path_factory, "default-report")
+    out = folder / "outputs"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "built").exists() and not (folder / "failed").exists():
+            result = subprocess.run([sys.executable, "-m", "helpers", "run", "--output-dir", str(out)],
+                                    capture_output=True, text=True, timeout=3600)
+            (folder / "build.log").write_text(result.stdout + result.stderr)
+            (folder / ("built" if result.returncode == 0 else "failed")).write_text(str(result.returncode))
+    if (folder / "failed").exists():
+        pytest.fail("the default report failed to build:\n" + (folder / "build.log").read_text()[-3000:])
+    return out
+
+
+@pytest.fixture
+def copy_of_default_report(default_report, tmp_path) -> Path:
+    """A private copy of the default report's output folder, for a test to change."""
+    copy = tmp_path / "outputs"
+    shutil.copytree(default_report, copy, symlinks=True)
+    return copy

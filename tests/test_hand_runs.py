@@ -1,4 +1,4 @@
-"""Issue 13, replayed on the real report: hand runs and partial runs never leave a wrong report.
+"""Replayed on the real report: hand runs and partial runs never leave a wrong report.
 
 Each test starts from the same clean report (built once, with ``python -m helpers run``, which
 is what ``make report`` runs) and must end with ``claims.csv``, every chapter's claims file and
@@ -70,8 +70,8 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    """A project copy with a clean report, built once; returns (project, its outputs as built)."""
+def clean(tmp_path_factory, default_report):
+    """A project copy holding the clean default report; returns (project, its outputs as built)."""
     base = tmp_path_factory.mktemp("hand-runs")
     root = base / "project"
     root.mkdir()
@@ -81,8 +81,9 @@ def clean(tmp_path_factory):
     work = base / "elsewhere"
     work.mkdir()
     project = Project(root, work)
-    result = project.helpers("run")
-    assert result.returncode == 0, result.stderr
+    shutil.copytree(default_report, project.outputs, symlinks=True)
+    result = project.helpers("run", "--dry-run")  # the copy is the project's own report: nothing would run
+    assert result.returncode == 0 and "would run" not in result.stdout, result.stdout + result.stderr
     built = base / "clean-outputs"
     shutil.copytree(project.outputs, built)
     return project, built

@@ -7,7 +7,8 @@ import json
 import pytest
 from conftest import chapter_specs, run_driver, write_notebook
 
-from helpers.pipeline.parameters import ParameterSpec, input_files, resolve_parameters
+from helpers.parameters import ParameterSpec, resolve_parameters
+from helpers.pipeline.parameters import input_files
 
 PARAMETERS = ('from helpers.data import MicrodataFile\n\n'
               'alpha: float = 0.05  # significance level\n'

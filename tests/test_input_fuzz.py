@@ -64,29 +64,38 @@ def _pick(rng, lines, header, columns=None):
     return row, fields, col
 
 
-def mutate(kind: str, rng, lines):
-    """A mutated file's text, with the line and column its error must name."""
-    header = lines[0].split(",")
-    if kind == "cr_only":
-        row, fields, col = _pick(rng, lines, header)
-        if rng.random() < 0.25:
-            return "\r".join(lines) + "\r", 1, header[-1]
-        cut = int(rng.integers(0, len(fields) - 1))   # a bare CR inside a row (at the end it would make a CRLF)
-        broken = ",".join(fields[:cut]) + ("," if cut else "") + "\r" + ",".join(fields[cut:])
-        text = "\n".join(lines[:row] + [broken] + lines[row + 1:])
-        return text, row + 1, header[cut]
-    if kind == "short_row":
-        row, fields, _ = _pick(rng, lines, header)
-        keep = int(rng.integers(1, len(header)))
-        lines, row = _with_blank_lines(rng, lines, row)
-        lines[row] = ",".join(fields[:keep])
-        return "\n".join(lines) + "\n", row + 1, header[keep]
-    if kind == "long_row":
-        row, fields, _ = _pick(rng, lines, header)
-        lines, row = _with_blank_lines(rng, lines, row)
-        lines[row] = ",".join(fields + ["1"] * int(rng.integers(1, 3)))
-        return "\n".join(lines) + "\n", row + 1, None
-    if kind in ("stray_quote", "open_quote", "after_quote"):
+def _cr_only(rng, lines, header):
+    row, fields, col = _pick(rng, lines, header)
+    if rng.random() < 0.25:
+        return "\r".join(lines) + "\r", 1, header[-1]
+    cut = int(rng.integers(0, len(fields) - 1))   # a bare CR inside a row (at the end it would make a CRLF)
+    broken = ",".join(fields[:cut]) + ("," if cut else "") + "\r" + ",".join(fields[cut:])
+    text = "\n".join(lines[:row] + [broken] + lines[row + 1:])
+    return text, row + 1, header[cut]
+
+
+def _replaced_row(rng, lines, row, fields):
+    """The file with 0-2 blank lines inserted above ``row`` and that row replaced; the row's line number."""
+    lines, row = _with_blank_lines(rng, lines, row)
+    lines[row] = ",".join(fields)
+    return "\n".join(lines) + "\n", row + 1
+
+
+def _short_row(rng, lines, header):
+    row, fields, _ = _pick(rng, lines, header)
+    keep = int(rng.integers(1, len(header)))
+    text, line = _replaced_row(rng, lines, row, fields[:keep])
+    return text, line, header[keep]
+
+
+def _long_row(rng, lines, header):
+    row, fields, _ = _pick(rng, lines, header)
+    text, line = _replaced_row(rng, lines, row, fields + ["1"] * int(rng.integers(1, 3)))
+    return text, line, None
+
+
+def _quote_fault(kind):
+    def mutate_quotes(rng, lines, header):
         row, fields, col = _pick(rng, lines, header, columns=[0, 2, 3])
         value = fields[col]
         if kind == "stray_quote":
@@ -96,44 +105,60 @@ def mutate(kind: str, rng, lines):
             fields[col] = '"' + value
         else:
             fields[col] = '"' + value + '"x'
-        lines, row = _with_blank_lines(rng, lines, row)
-        lines[row] = ",".join(fields)
-        return "\n".join(lines) + "\n", row + 1, header[col]
-    if kind == "lookalike":
-        coded = _coded_columns(header)
-        for _ in range(200):
-            row, fields, col = _pick(rng, lines, header, columns=coded)
-            if fields[col].isdigit():
-                break
-        fields[col] = fields[col].replace(fields[col][0], str(rng.choice(LOOKALIKES)), 1)
-        lines, row = _with_blank_lines(rng, lines, row)
-        lines[row] = ",".join(fields)
-        return "\n".join(lines) + "\n", row + 1, header[col]
-    if kind == "item_empty":
-        from helpers.data.codebook import load_codebook
-
-        items = [c for tag in ("advanced", "mainstream") for c in load_codebook().items_tagged(tag)]
-        col = header.index(str(rng.choice(items)))
-        wave = int(rng.choice(WAVES))
-        out = [lines[0]]
-        for line in lines[1:]:
-            fields = line.split(",")
-            if fields[1] == str(wave):
-                fields[col] = ""
-            out.append(",".join(fields))
-        return "\n".join(out) + "\n", 1, header[col]
-    if kind == "item_absent":
-        from helpers.data.codebook import load_codebook
-
-        items = [c for tag in ("advanced", "mainstream") for c in load_codebook().items_tagged(tag)]
-        col = header.index(str(rng.choice(items)))
-        out = [",".join(f for i, f in enumerate(line.split(",")) if i != col) for line in lines]
-        return "\n".join(out) + "\n", 1, header[col]
-    raise ValueError(kind)
+        text, line = _replaced_row(rng, lines, row, fields)
+        return text, line, header[col]
+    return mutate_quotes
 
 
-KINDS = ["cr_only", "short_row", "long_row", "stray_quote", "open_quote", "after_quote", "lookalike", "item_empty",
-         "item_absent"]
+def _lookalike(rng, lines, header):
+    coded = _coded_columns(header)
+    for _ in range(200):
+        row, fields, col = _pick(rng, lines, header, columns=coded)
+        if fields[col].isdigit():
+            break
+    fields[col] = fields[col].replace(fields[col][0], str(rng.choice(LOOKALIKES)), 1)
+    text, line = _replaced_row(rng, lines, row, fields)
+    return text, line, header[col]
+
+
+def _analysis_item(rng, header) -> int:
+    from helpers.data.codebook import load_codebook
+
+    items = [c for tag in ("advanced", "mainstream") for c in load_codebook().items_tagged(tag)]
+    return header.index(str(rng.choice(items)))
+
+
+def _item_empty(rng, lines, header):
+    col, wave = _analysis_item(rng, header), int(rng.choice(WAVES))
+    out = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(",")
+        if fields[1] == str(wave):
+            fields[col] = ""
+        out.append(",".join(fields))
+    return "\n".join(out) + "\n", 1, header[col]
+
+
+def _item_absent(rng, lines, header):
+    col = _analysis_item(rng, header)
+    out = [",".join(f for i, f in enumerate(line.split(",")) if i != col) for line in lines]
+    return "\n".join(out) + "\n", 1, header[col]
+
+
+MUTATIONS = {
+    "cr_only": _cr_only, "short_row": _short_row, "long_row": _long_row,
+    "stray_quote": _quote_fault("stray_quote"), "open_quote": _quote_fault("open_quote"),
+    "after_quote": _quote_fault("after_quote"), "lookalike": _lookalike, "item_empty": _item_empty,
+    "item_absent": _item_absent,
+}
+
+
+def mutate(kind: str, rng, lines):
+    """A mutated file's text, with the line and column its error must name."""
+    return MUTATIONS[kind](rng, lines, lines[0].split(","))
+
+
+KINDS = list(MUTATIONS)
 
 
 def _expect_rejected(path: Path, line: int, column: str | None) -> str:

@@ -1,4 +1,4 @@
-"""A killed run leaves nothing running and nothing that can write (issue 15).
+"""A killed run leaves nothing running and nothing that can write.
 
 Every process a run starts carries ``HELPERS_RUN=<runner pid>-<start>-<tag>`` in its environment
 (see ``helpers.lifecycle``); these tests find a killed run's processes by that marker, through the
@@ -272,9 +272,9 @@ def test_real_chapters_killed_while_a_kernel_starts(tmp_path, clean_two_chapters
 
 
 @pytest.mark.report
-def test_full_report_killed_mid_build(tmp_path):
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    assert helpers_run("--output-dir", str(clean), "--no-export").returncode == 0
+def test_full_report_killed_mid_build(tmp_path, default_report):
+    clean, out = default_report, tmp_path / "out"
+    shutil.copytree(clean, out, symlinks=True)
     process = helpers_run("--force", "--output-dir", str(out), "--no-export", wait=False)
     assert wait_for(lambda: "kernel" in kinds(processes_of(process.pid)), 60)
     seen = kill_at(process, offset=3.0)  # chapters are running: some done, some mid-cell, some queued

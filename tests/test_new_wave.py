@@ -1,4 +1,4 @@
-"""A new report wave enters the analysis by data alone (issue 14).
+"""A new report wave enters the analysis by data alone.
 
 In a copy of the project's tracked files, a made-up wave 2030 is added to figures.csv, waves.csv
 and series.csv only (manifest refreshed); chapters 00, 03 and the register then carry it in the waves table,

@@ -99,7 +99,7 @@ def start_with_a_kernel(tmp_path, specs, out, jobs: str):
     """Start a run in the background; return it (and its kernels' marker) once a kernel is up."""
     process = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", jobs, wait=False)
     marker = f"helpers-run-{process.pid}-"
-    assert _wait_for(lambda: _kernels_of(marker), 60), "no kernel started"
+    assert _wait_for(lambda: _kernels_of(marker), 180), "no kernel started"
     return process, marker
 
 
@@ -163,3 +163,23 @@ def test_no_kernel_or_private_folder_survives_a_failed_run(project):
     assert not _kernels_of(marker)
     import tempfile
     assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(marker)]
+
+
+def test_a_pdf_never_outlives_the_register_it_showed(project):
+    tmp_path, folder, specs, out = project
+    args = ("run", "--output-dir", str(out), "-j", "1")
+    ran(run_driver(tmp_path, specs, *args))
+    pdf = out / "report.pdf"
+    pdf.write_bytes(b"%PDF of an older register")
+    assert "Nothing to do" in ran(run_driver(tmp_path, specs, *args)).stderr
+    assert pdf.read_bytes() == b"%PDF of an older register"  # nothing changed: the PDF still agrees
+
+    chapter(folder, "01-two", "y = 2")
+    result = ran(run_driver(tmp_path, specs, *args, "--no-export"))
+    assert not pdf.exists() and "report.pdf removed" in result.stderr and "export --pdf" in result.stderr
+
+    pdf.write_bytes(b"%PDF of an older register")
+    chapter(folder, "01-two", "y = 3")
+    result = ran(run_driver(tmp_path, specs, *args))
+    assert "report.pdf rebuilt" in result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF-")  # written again, from this run

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 
@@ -31,21 +30,17 @@ def run_report(output_dir, *args, chapters=()):
 
 
 @pytest.fixture(scope="module")
-def two_cold_runs(tmp_path_factory):
-    """The report built twice from scratch into the same folder (the first copy kept aside)."""
-    root = tmp_path_factory.mktemp("report")
-    out = root / "outputs"
-    first = run_report(out)
-    assert first.returncode == 0, first.stderr
-    shutil.copytree(out, root / "first")
-    shutil.rmtree(out)
-    second = run_report(out)
+def two_cold_runs(default_report, tmp_path_factory):
+    """The default report built twice from scratch: the session's shared build, and one more here."""
+    out = tmp_path_factory.mktemp("report") / "outputs"
+    second = subprocess.run([sys.executable, "-m", "helpers", "run", "--output-dir", str(out)],
+                            capture_output=True, text=True, timeout=3600)
     assert second.returncode == 0, second.stderr
-    return root / "first", out
+    return default_report, out
 
 
-def test_every_chapter_ran_and_was_exported(two_cold_runs):
-    _, out = two_cold_runs
+def test_every_chapter_ran_and_was_exported(default_report):
+    out = default_report
     record = json.loads((out / "run.json").read_text())
     assert [s for s in record["chapters"]] == [c.slug for c in CHAPTERS]
     assert all(r["status"] == "ok" for r in record["chapters"].values())
@@ -62,8 +57,8 @@ def test_every_chapter_ran_and_was_exported(two_cold_runs):
     assert "claims register" in index and "two_groups_microdata" in index
 
 
-def test_register_has_every_field_and_verdicts_follow_the_rule(two_cold_runs):
-    _, out = two_cold_runs
+def test_register_has_every_field_and_verdicts_follow_the_rule(default_report):
+    out = default_report
     register = pd.read_csv(out / "claims.csv", keep_default_na=False, na_values=[""])
     assert list(register.columns) == list(COLUMNS)
     assert HEADLINE <= set(register["claim_id"])
@@ -91,8 +86,8 @@ def test_register_has_every_field_and_verdicts_follow_the_rule(two_cold_runs):
     assert set(register.loc[microdata_claims, "data"]) == {"synthetic"}
 
 
-def test_register_keeps_findings_apart_and_gives_tipping_bases(two_cold_runs):
-    _, out = two_cold_runs
+def test_register_keeps_findings_apart_and_gives_tipping_bases(default_report):
+    out = default_report
     register = pd.read_csv(out / "claims.csv", keep_default_na=False, na_values=[""])
     assert set(register["claim_kind"]) <= {"report claim", "contrast built here", "design check"}
     assert (register["section"] == register["data"].map(
@@ -107,8 +102,8 @@ def test_register_keeps_findings_apart_and_gives_tipping_bases(two_cold_runs):
     assert "minority_vs_majority_published" not in set(register["claim_id"])
 
 
-def test_synthetic_outputs_say_so(two_cold_runs):
-    _, out = two_cold_runs
+def test_synthetic_outputs_say_so(default_report):
+    out = default_report
     for spec in ("00-survey-design", "05-offender-groups"):
         manifest = json.loads((out / "figures" / spec / "manifest.json").read_text())
         for entry in manifest["figures"]:
@@ -120,9 +115,9 @@ def test_synthetic_outputs_say_so(two_cold_runs):
         assert any(t["data"] == "synthetic" and "synthetic" in t["caption"] for t in tables)
 
 
-def test_no_respondent_level_data_reaches_outputs(two_cold_runs):
+def test_no_respondent_level_data_reaches_outputs(default_report):
     """Disclosure: no identifier, no respondent row, no visible count below the threshold."""
-    _, out = two_cold_runs
+    out = default_report
     identifier = re.compile(r"S20\d\d-\d{4}")
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".csv", ".json", ".html", ".ipynb", ".svg"):

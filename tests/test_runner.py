@@ -170,7 +170,7 @@ def test_committed_notebooks_are_clean_and_declare_output_dir():
     import nbformat
 
     from helpers.chapters import CHAPTERS
-    from helpers.pipeline.parameters import notebook_parameters
+    from helpers.parameters import notebook_parameters
 
     for spec in CHAPTERS:
         nb = nbformat.read(str(spec.notebook), as_version=4)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,8 +24,6 @@ from helpers.stats import (
     adjust_pvalues,
     compare_proportions,
     diff_ci,
-    diff_in_diff_ci,
-    gap_trend_test,
     implied_counts,
     proportion_ci,
     rate_ci,
@@ -114,16 +111,6 @@ def test_cochran_armitage_fagerland_example():
     t_mh = res.statistic * math.sqrt(big_n / (big_n - 1))
     assert t_mh == pytest.approx(-1.790, abs=5e-4)
     assert 2 * st.norm.sf(abs(t_mh)) == pytest.approx(0.07351, abs=5e-6)
-
-
-def test_diff_in_diff_reference():
-    # Newcombe (2001) Bristol antenatal care example, nulliparae 17/65 vs 17/75 and
-    # multiparae 18/72 vs 16/65, as printed by R propint::ci.indep.interaction
-    # (m-Py/propint README): d = 0.03102564, l = -0.1686752, u = 0.2343009
-    ci = diff_in_diff_ci(17, 65, 17, 75, 18, 72, 16, 65)
-    assert ci.estimate == pytest.approx(0.03102564, abs=5e-9)
-    assert (ci.low, ci.high) == pytest.approx((-0.1686752, 0.2343009), abs=5e-8)
-    assert ci.n == 65 + 75 + 72 + 65
 
 
 def test_boschloo_reference():
@@ -299,18 +286,6 @@ def test_trend_no_variation():
     assert res.statistic == 0.0 and res.p_value == 1.0 and "note" in res.extra
 
 
-def test_diff_in_diff_is_square_and_add_of_newcombe_differences():
-    # MOVER identity: combining the two Newcombe intervals gives the same limits.
-    a1, b1, a2, b2 = (30, 110), (21, 95), (52, 120), (24, 98)
-    ci = diff_in_diff_ci(*a1, *b1, *a2, *b2)
-    d1 = diff_ci(*a1, *b1)
-    d2 = diff_ci(*a2, *b2)
-    est = d1.estimate - d2.estimate
-    assert ci.estimate == pytest.approx(est)
-    assert ci.low == pytest.approx(est - math.hypot(d1.estimate - d1.low, d2.high - d2.estimate), abs=1e-12)
-    assert ci.high == pytest.approx(est + math.hypot(d1.high - d1.estimate, d2.estimate - d2.low), abs=1e-12)
-
-
 def _two_wave_frame(cells, waves=(2016, 2019)):
     (a1, na1), (b1, nb1), (a2, na2), (b2, nb2) = cells
     return pd.DataFrame({
@@ -319,85 +294,6 @@ def _two_wave_frame(cells, waves=(2016, 2019)):
         "count": [a1, b1, a2, b2],
         "nobs": [na1, nb1, na2, nb2],
     })
-
-
-def test_gap_trend_two_waves_closed_forms():
-    cells = [(30, 100), (20, 100), (60, 110), (25, 90)]
-    frame = _two_wave_frame(cells)
-    dw = 3.0
-    lor = [math.log(c / (n - c)) for c, n in cells]
-    did_logit = ((lor[2] - lor[3]) - (lor[0] - lor[1])) / dw
-    se_logit = math.sqrt(sum(1 / c + 1 / (n - c) for c, n in cells)) / dw  # Woolf, saturated model
-    res = gap_trend_test(frame, focal="sophisticated", scale="logit")
-    assert res.estimate == pytest.approx(did_logit, rel=1e-7)
-    assert res.statistic == pytest.approx(did_logit / se_logit, rel=1e-6)
-    assert res.extra["odds_ratio_per_unit"] == pytest.approx(math.exp(did_logit), rel=1e-7)
-    p = [c / n for c, n in cells]
-    ident = gap_trend_test(frame, focal="sophisticated", scale="identity")
-    assert ident.estimate == pytest.approx(((p[2] - p[3]) - (p[0] - p[1])) / dw, rel=1e-7)
-    # the saturated identity-link Wald variance is the sum of binomial variances
-    se_id = math.sqrt(sum(q * (1 - q) / n for q, (_, n) in zip(p, cells, strict=True))) / dw
-    assert ident.high - ident.low == pytest.approx(2 * st.norm.ppf(0.975) * se_id, rel=1e-6)
-    # its point estimate is the Newcombe (2001) difference of differences, per wave unit
-    did = diff_in_diff_ci(*cells[2], *cells[3], *cells[0], *cells[1])
-    assert ident.estimate * dw == pytest.approx(did.estimate, rel=1e-7)
-    assert "per wave unit" in res.scale and "log odds ratio" in res.scale
-    assert "0-1 scale" in ident.scale
-
-
-def test_gap_trend_matches_formula_glm_and_gap_by_wave():
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
-
-    frame = pd.DataFrame({
-        "series": ["a"] * 4 + ["b"] * 4,
-        "wave": [2016, 2017, 2018, 2019] * 2,
-        "count": [30, 40, 50, 60, 20, 22, 24, 25],
-        "nobs": [100, 110, 120, 100, 100, 90, 95, 100],
-    })
-    res = gap_trend_test(frame, focal="a")
-    d = frame.assign(fail=frame["nobs"] - frame["count"], foc=(frame["series"] == "a").astype(int))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = smf.glm("count + fail ~ foc * wave", d, family=sm.families.Binomial()).fit()
-    assert res.estimate == pytest.approx(ref.params["foc:wave"], rel=1e-6)
-    assert res.statistic == pytest.approx(ref.tvalues["foc:wave"], rel=1e-6)
-    assert res.p_value == pytest.approx(ref.pvalues["foc:wave"], rel=1e-5)
-    # focal b flips the sign
-    flipped = gap_trend_test(frame, focal="b")
-    assert flipped.estimate == pytest.approx(-res.estimate, rel=1e-8)
-    # one-sided "larger" halves the two-sided p when the gap widens
-    larger = gap_trend_test(frame, focal="a", alternative="larger")
-    assert larger.p_value == pytest.approx(res.p_value / 2, rel=1e-10)
-    rows = res.extra["gap_by_wave"]
-    assert [r["wave"] for r in rows] == [2016, 2017, 2018, 2019]
-    for r in rows:
-        ci = diff_ci(r["count_focal"], r["nobs_focal"], r["count_other"], r["nobs_other"])
-        assert (r["gap"], r["low"], r["high"]) == pytest.approx((ci.estimate, ci.low, ci.high))
-    assert res.n == frame["nobs"].sum()
-
-
-def test_gap_trend_errors_are_clear():
-    frame = _two_wave_frame([(30, 100), (0, 100), (60, 110), (0, 90)])
-    with pytest.raises(StatisticsInputError, match="ordinary.*not estimable"):
-        gap_trend_test(frame, scale="logit")
-    with pytest.raises(StatisticsInputError, match="identity"):
-        gap_trend_test(frame, scale="identity")
-    good = _two_wave_frame([(30, 100), (20, 100), (60, 110), (25, 90)])
-    with pytest.raises(StatisticsInputError, match="exactly two series"):
-        gap_trend_test(pd.concat([good, good.iloc[[0]].assign(series="third")]))
-    with pytest.raises(StatisticsInputError, match="focal='nope'"):
-        gap_trend_test(good, focal="nope")
-    with pytest.raises(StatisticsInputError, match="'year'"):
-        gap_trend_test(good, wave="year")
-    with pytest.raises(StatisticsInputError, match="above its base"):
-        gap_trend_test(good.assign(count=[30, 20, 600, 25]))
-    with pytest.raises(StatisticsInputError, match="ordinary.*fewer than two waves"):
-        gap_trend_test(good.iloc[[0, 1, 2]])
-    with pytest.raises(StatisticsInputError, match="more than one row"):
-        gap_trend_test(pd.concat([good, good.iloc[[0]]]))
-    with pytest.raises(StatisticsInputError, match="scale='log'"):
-        gap_trend_test(good, scale="log")
 
 
 def test_rate_ci_matches_chi2_and_statsmodels():
@@ -544,8 +440,6 @@ def test_result_types_are_frozen_and_serialisable():
         (lambda: trend_test([1, 2], [10, 10], scores=[1, 1]), r"scores are all equal"),
         (lambda: trend_test([1], [10]), r"at least two groups"),
         (lambda: trend_test([1, 2], [10, 10], alternative="larger"), r"alternative='larger'"),
-        (lambda: diff_in_diff_ci(1, 10, 2, 10, 3, 10, 11, 10), r"count_b2=11 is above its base nobs_b2=10"),
-        (lambda: diff_in_diff_ci(1, 10, 2, 10, 3, 10, 4, 10, level=95), r"level=95"),
         (lambda: rate_ci(-1, 10), r"events=-1 is negative"),
         (lambda: rate_ci(1, 0), r"exposure=0"),
         (lambda: rate_ci(1, 10, per=-5), r"per=-5"),
@@ -553,8 +447,6 @@ def test_result_types_are_frozen_and_serialisable():
         (lambda: adjust_pvalues([0.1, 1.2]), r"pvalues\[1\]=1.2 is outside"),
         (lambda: adjust_pvalues([]), r"pvalues is empty"),
         (lambda: adjust_pvalues([0.1], method="bonferroni"), r"method='bonferroni'"),
-        (lambda: gap_trend_test([1, 2]), r"frame must be a pandas DataFrame"),
-        (lambda: gap_trend_test(pd.DataFrame(columns=["series", "wave", "count", "nobs"])), r"frame is empty"),
         (lambda: across_band(42), r"fn=42"),
     ],
 )

@@ -2,24 +2,24 @@
 
 ``src/helpers`` is four layers over a foundation, and imports only go down::
 
-    pipeline  ->  report  ->  data  ->  stats  ->  foundation (paths, errors, chapters, lifecycle)
+    pipeline  ->  report  ->  data  ->  stats  ->  foundation (paths, errors, chapters, parameters, lifecycle)
 
-``helpers.weights`` and ``helpers.groups`` are compatibility re-exports and ``helpers.__main__``
-the command line: all three stand outside the layers, and no module inside a layer imports them.
-Every import counts - at the top of a module, inside a function, ``from helpers import x`` and
-relative forms - so a lazy import cannot hide a cycle or an upward dependency.
+``helpers.__main__`` is the command line and stands outside the layers; no module inside a layer
+imports it. Every import counts - at the top of a module, inside a function, ``from helpers import x``
+and relative forms - so a lazy import cannot hide a cycle or an upward dependency. The import
+graph is the one the runner keys its cache on (:mod:`helpers.pipeline.module_graph`).
 """
 
 from __future__ import annotations
 
-import ast
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from helpers.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from helpers.pipeline import module_graph
+from helpers.pipeline.module_graph import imports_of, package_files
 
 SRC = PROJECT_ROOT / "src"
 PACKAGE = SRC / "helpers"
@@ -28,77 +28,18 @@ MAX_NOTEBOOK_LINE = 120  # ruff's line-length in pyproject.toml
 
 #: layer name -> rank; a module may import modules of its own rank or lower
 LAYERS = {"foundation": 0, "stats": 1, "data": 2, "report": 3, "pipeline": 4}
-FOUNDATION = {"helpers", "helpers.paths", "helpers.errors", "helpers.chapters", "helpers.lifecycle"}
-COMPATIBILITY = {"helpers.weights", "helpers.groups"}
-OUTSIDE = COMPATIBILITY | {"helpers.__main__"}
+FOUNDATION = {"helpers", "helpers.paths", "helpers.errors", "helpers.chapters", "helpers.parameters",
+              "helpers.lifecycle"}
+OUTSIDE = {"helpers.__main__"}
 
 
-@dataclass(frozen=True)
-class Import:
-    source: str   # importing module
-    target: str   # imported module (resolved to a module of the package)
-    path: Path
-    line: int
-
+class Import(module_graph.Import):
     def where(self) -> str:
-        return f"{self.path.relative_to(PROJECT_ROOT)}:{self.line}"
-
-
-def module_name(path: Path, root: Path = SRC) -> str:
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def resolve(name: str, modules: set[str]) -> str | None:
-    """The module of the package that ``name`` (a module or an attribute path) refers to."""
-    while name:
-        if name in modules:
-            return name
-        name = name.rpartition(".")[0]
-    return None
-
-
-def imports_of(source: str, module: str, is_package: bool, modules: set[str]) -> list[tuple[str, int]]:
-    """(imported module, line) of every import in ``source`` that names a module of ``modules``,
-    wherever it stands (top level, functions, conditionals), absolute or relative."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                target = resolve(alias.name, modules)
-                if target:
-                    found.append((target, node.lineno))
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:   # relative: counted from the module's own package
-                package = module if is_package else module.rpartition(".")[0]
-                for _ in range(node.level - 1):
-                    package = package.rpartition(".")[0]
-                base = f"{package}.{node.module}" if node.module else package
-            else:
-                base = node.module or ""
-            for alias in node.names:   # ``from helpers import paths`` names a module, ``__version__`` does not
-                full = f"{base}.{alias.name}"
-                target = full if full in modules else resolve(base, modules)
-                if target:
-                    found.append((target, node.lineno))
-    return found
-
-
-def package_files() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts}
+        return f"{Path(self.path).relative_to(PROJECT_ROOT)}:{self.line}"
 
 
 def import_graph() -> list[Import]:
-    files = package_files()
-    modules = set(files)
-    edges = []
-    for module, path in files.items():
-        for target, line in imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py", modules):
-            if target != module:
-                edges.append(Import(module, target, path, line))
-    return edges
+    return [Import(e.source, e.target, e.path, e.line) for e in module_graph.import_edges()]
 
 
 def layer_of(module: str) -> str | None:
@@ -209,7 +150,7 @@ def test_imports_only_go_down_the_layers():
     assert not upward, "\n".join(upward)
 
 
-def test_no_layer_imports_a_compatibility_module():
+def test_no_layer_imports_the_command_line():
     bad = [f"{e.where()}: {e.source} imports {e.target}, which stands outside the layers; "
            f"import its home module instead" for e in import_graph()
            if layer_of(e.source) is not None and e.target in OUTSIDE]

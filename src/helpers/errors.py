@@ -6,6 +6,16 @@ they are raised inside a chapter's kernel.
 """
 
 
+#: How many problems an error message lists before "... and N more".
+MAX_LISTED = 10
+
+
+def listed(problems: list[str]) -> str:
+    """Problems one per indented line, at most MAX_LISTED of them, then how many more there are."""
+    more = [f"... and {len(problems) - MAX_LISTED} more"] if len(problems) > MAX_LISTED else []
+    return "".join(f"\n  {p}" for p in [*problems[:MAX_LISTED], *more])
+
+
 class ReportError(Exception):
     """Base class: a problem the user can fix, reported without a library traceback."""
 

@@ -50,7 +50,6 @@ PR_SET_PDEATHSIG = 1
 HAVE_PROC = os.path.exists("/proc/self/stat")
 
 _TOKEN = re.compile(r"^(\d+)-(\d+)-([0-9a-f]+)$")
-_LEGACY = re.compile(r"^(\d+)-[A-Za-z0-9_]+$")  # helpers-run-<pid>-<mkdtemp suffix>, before tokens
 
 
 # -- identity -------------------------------------------------------------------------------------
@@ -90,10 +89,9 @@ def run_alive(token: str) -> bool:
         except PermissionError:
             pass
         return True
-    if match:
-        return process_start(int(match[1])) == int(match[2])
-    legacy = _LEGACY.match(token)
-    return bool(legacy) and process_start(int(legacy[1])) is not None
+    if not match:
+        return False
+    return process_start(int(match[1])) == int(match[2])
 
 
 def current_token() -> str | None:
@@ -226,7 +224,7 @@ def _protected() -> set[int]:
 
 def _recorded(token: str) -> dict[int, tuple[int, str]]:
     """pid -> (start, role) from a run's pid file."""
-    found = {}
+    found: dict[int, tuple[int, str]] = {}
     try:
         lines = (runtime_dir_for(token) / "pids").read_text().splitlines()
     except OSError:
@@ -253,7 +251,7 @@ def leftovers(tokens: set[str] | None = None) -> dict[int, str]:
             continue
         token = _environ_token(int(entry))
         wanted = token and _TOKEN.match(token) and (tokens is None or token in tokens)
-        if wanted and process_start(int(entry)) is not None:
+        if token and wanted and process_start(int(entry)) is not None:
             found[int(entry)] = token
     for token in tokens or ():
         for pid, (start, _role) in _recorded(token).items():
@@ -311,7 +309,7 @@ def sweep_dead_runs() -> None:
     folders = {}
     for folder in Path(tempfile.gettempdir()).glob(f"{RUNTIME_PREFIX}*"):
         token = folder.name[len(RUNTIME_PREFIX):]
-        if _TOKEN.match(token) or _LEGACY.match(token):  # never a folder this module did not name
+        if _TOKEN.match(token):  # never a folder this module did not name
             folders[token] = folder
     dead = {t for t in set(folders) | set(leftovers().values()) if not run_alive(t)}
     survivors = set(reap(dead).values())

@@ -34,6 +34,7 @@ pandera is imported inside :func:`validate_microdata` only.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,15 +45,12 @@ from helpers.data.provenance import (
     read_provenance,
     synthetic_attrs,
 )
-from helpers.errors import InputDataError, MicrodataError
+from helpers.errors import MAX_LISTED, InputDataError, MicrodataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from helpers.data.codebook import Codebook
-
-MAX_LISTED = 10
-
 
 # ---------------------------------------------------------------------------------------
 # reading microdata files
@@ -195,7 +193,7 @@ class _Problems:
 
     def __init__(self, index):
         self.index = index
-        self.groups: list[tuple[np.ndarray, object]] = []   # (positions, formatter(pos) -> str)
+        self.groups: list[tuple[np.ndarray, Callable[[int], str]]] = []   # (positions, formatter(pos) -> str)
         self.general: list[str] = []
 
     def add(self, positions, fmt) -> None:
@@ -350,9 +348,9 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
         else:
             raw_txt = s.astype("str")
             txt = raw_txt.str.strip()
-            padded = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
-            if padded and trimmed is not None:
-                trimmed[q.id] = padded
+            n_trimmed = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
+            if n_trimmed and trimmed is not None:
+                trimmed[q.id] = n_trimmed
         return txt.where(~txt.str.lower().isin(MISSING_MARKERS)).astype("str")
 
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -461,11 +459,11 @@ def _schema(cb: Codebook):
                               f"(asked in {', '.join(map(str, q.waves))}); leave it empty")
     for q in (cb.question(c) for c in cb.microdata_columns()):
         for other, code in q.asked_if:
-            def fn(df, col=q.id, other=other, code=code):
+            def asked_if(df, col=q.id, other=other, code=code):
                 return ~(df[col].notna() & (df[other] != code).fillna(True)).fillna(False)
 
             nm = f"asked_if:{q.id}"
-            frame_checks.append(pa.Check(fn, name=nm))
+            frame_checks.append(pa.Check(asked_if, name=nm))
             describe[nm] = (q.id, f"has a value but {other} is not {code}: "
                                   f"the question is asked only if {other} = {code}; leave it empty")
     schema = pa.DataFrameSchema(columns=columns, checks=frame_checks, strict=False, coerce=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def write_sav(out: pd.DataFrame, path: Path, provenance: dict | None) -> None:
     for col in data.columns:  # nullable integers -> float64 with NaN (SPSS system-missing)
         if str(data[col].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):
             data[col] = data[col].astype("float64")
-    options = {}
+    options: dict[str, Any] = {}
     if provenance is not None:
         payload = base64.b64encode(json.dumps(provenance).encode("utf-8")).decode("ascii")
         label = f"SYNTHETIC DATA scenario {provenance.get('scenario', '?')} seed {provenance.get('seed', '?')}"

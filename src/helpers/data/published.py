@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpers import paths
-from helpers.errors import InputDataError, ReportError
+from helpers.errors import InputDataError, ReportError, listed
 from helpers.stats.bands import VERBAL_BANDS, Band, ImpliedCounts, implied_counts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,9 +108,7 @@ def load_waves(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def _problems_error(name: str, problems: list[str], what: str) -> InputDataError:
-    shown = problems[:10]
-    more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-    return InputDataError(f"{name}: {len(problems)} problem(s) in the {what}:\n  " + "\n  ".join(shown) + more)
+    return InputDataError(f"{name}: {len(problems)} problem(s) in the {what}:" + listed(problems))
 
 
 def _build_figures(path: Path) -> pd.DataFrame:
@@ -436,6 +434,8 @@ class PublishedFigure:
 
     @property
     def share(self) -> float:
+        if self.base_n is None:
+            raise ValueError(f"{self.question_id}: the figure has no base_n, so no share")
         return self.count / self.base_n
 
     @property

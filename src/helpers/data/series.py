@@ -19,7 +19,7 @@ from pathlib import Path
 
 from helpers import paths
 from helpers.data.published import PublishedFigure, check_waves_cover_figures, figure, load_figures
-from helpers.errors import InputDataError
+from helpers.errors import InputDataError, listed
 
 COLUMNS = ("series", "wave", "question_id", "option", "comparability", "notes")
 #: Grades, from the most to the least comparable.
@@ -74,7 +74,8 @@ def load_series(path: str | Path | None = None):
     figures = load_figures()
     check_waves_cover_figures(figures)  # a wave's figures without its waves-table row stop the run here
     known = set(zip(figures["question_id"], figures["option"], figures["wave"].astype(int), strict=True))
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict = {}
     waves = pd.to_numeric(raw["wave"], errors="coerce")
     for line, row in raw.iterrows():
         where = f"line {line}"
@@ -96,8 +97,7 @@ def load_series(path: str | Path | None = None):
             problems.append(f"{where}: the figure ({row['question_id']!r}, {row['option']!r}, wave {wave}) "
                             "has no base_n, so it cannot enter a series")
     if problems:
-        shown = "\n  ".join(problems[:10])
-        raise InputDataError(f"{path.name}: {len(problems)} problem(s) in the series table:\n  {shown}")
+        raise InputDataError(f"{path.name}: {len(problems)} problem(s) in the series table:" + listed(problems))
     return raw.assign(wave=waves.astype(int))
 
 

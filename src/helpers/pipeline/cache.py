@@ -2,9 +2,10 @@
 
 A chapter's key has one component per kind of dependency, so ``--dry-run`` can say which
 changed: its code cells (markdown edits do not count), its resolved parameters (not the
-output folder), the ``helpers`` source, the data files it reads, and the versions of the
-packages its numbers depend on. The register chapter also depends on every other chapter's
-claims.
+output folder), the ``helpers`` modules its notebook imports (followed through the package's
+import graph: see :mod:`helpers.pipeline.module_graph`), the data files it reads, and the
+versions of the packages its numbers depend on. A chapter that depends on others (the
+register) also depends on their claims.
 """
 
 from __future__ import annotations
@@ -17,20 +18,25 @@ from pathlib import Path
 
 from helpers.data.io import sha256_file
 from helpers.paths import DATA_DIR
+from helpers.pipeline import module_graph
 
 #: Bump to invalidate every cached chapter (a change in how the runner executes them).
-CACHE_EPOCH = "1"
+CACHE_EPOCH = "2"
 
 KEY_PACKAGES = (
     "ipykernel", "matplotlib", "nbclient", "nbconvert", "numpy", "pandas", "pandera",
     "papermill", "scipy", "seaborn", "statsmodels", "stepmix",
 )
 
-HELPERS_DIR = Path(__file__).resolve().parent
 
 
 def _sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_hash(value) -> str:
+    """sha256 of a JSON-able value written as stable text (sorted keys)."""
+    return _sha256_text(json.dumps(value, sort_keys=True, default=str))
 
 
 def code_hash(notebook: Path) -> str:
@@ -64,15 +70,61 @@ def package_versions() -> dict[str, str]:
 
 
 class SharedInputs:
-    """The inputs every chapter shares, hashed once per run."""
+    """The inputs every chapter shares, hashed once per run: each helpers module, the data, the packages.
 
-    def __init__(self):
-        self.helpers = _sha256_text(json.dumps(tree_hashes(HELPERS_DIR, "**/*.py")))
+    ``previous``: each chapter's record in the last run.json. A chapter whose notebook code and
+    whose modules are unchanged since then covers the same modules, so its imports are not
+    followed again (parsing the package takes longer than a no-op rebuild may).
+    """
+
+    def __init__(self, previous: dict[str, dict] | None = None):
+        self.module_files = module_graph.package_files()
+        self.module_hashes = {name: sha256_file(path) for name, path in self.module_files.items()}
+        self.module_names = canonical_hash(sorted(self.module_files))
         self.data_files = tree_hashes(DATA_DIR)
         self.packages = package_versions()
+        self.modules_used: dict[str, list[str]] = {}  # notebook -> the helpers modules it can run
+        self._before = {r["helpers_modules"]["notebook"]: r for r in (previous or {}).values()
+                        if isinstance(r.get("helpers_modules"), dict)}
+        self._edges: list[module_graph.Import] | None = None
 
     def data_file_record(self) -> dict[str, str]:
         return {str(Path("data") / k): v for k, v in self.data_files.items()}
+
+    def _hash_of(self, modules: list[str]) -> str:
+        return canonical_hash({name: self.module_hashes[name] for name in sorted(modules)})
+
+    def _unchanged(self, notebook: Path, code: str) -> str | None:
+        """The helpers hash recorded for this notebook, if nothing that decides its modules changed."""
+        before = self._before.get(str(notebook))
+        if before is None or before.get("components", {}).get("code") != code:
+            return None
+        recorded = before["helpers_modules"]
+        modules = recorded.get("modules", [])
+        if recorded.get("module_names") != self.module_names or not set(modules) <= set(self.module_hashes):
+            return None
+        digest = self._hash_of(modules)
+        if digest != before["components"].get("helpers"):
+            return None
+        self.modules_used[str(notebook)] = modules
+        return digest
+
+    def helpers_hash(self, notebook: Path, code: str = "") -> str:
+        """Hash of the helpers modules a notebook can run: those it imports, and what they import."""
+        known = self._unchanged(notebook, code) if code else None
+        if known is not None:
+            return known
+        if self._edges is None:
+            self._edges = module_graph.import_edges(self.module_files)
+        start = module_graph.notebook_imports(notebook, self.module_files)
+        used = sorted(module_graph.reachable(start, self._edges, self.module_files))
+        self.modules_used[str(notebook)] = used
+        return self._hash_of(used)
+
+    def modules_record(self, notebook: Path) -> dict:
+        """What run.json keeps so the next run can tell the modules are the same without parsing."""
+        return {"notebook": str(notebook), "module_names": self.module_names,
+                "modules": self.modules_used.get(str(notebook), [])}
 
 
 def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, claims_hash: str | None = None,
@@ -85,12 +137,13 @@ def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, c
     data = dict(shared.data_files)
     for path in inputs:
         data[str(path)] = sha256_file(Path(path))
+    code = code_hash(notebook)
     components = {
-        "code": code_hash(notebook),
-        "parameters": _sha256_text(json.dumps(keyed, sort_keys=True, default=str)),
-        "helpers": shared.helpers,
-        "data": _sha256_text(json.dumps(data, sort_keys=True)),
-        "packages": _sha256_text(json.dumps(shared.packages, sort_keys=True)),
+        "code": code,
+        "parameters": canonical_hash(keyed),
+        "helpers": shared.helpers_hash(notebook, code),
+        "data": canonical_hash(data),
+        "packages": canonical_hash(shared.packages),
         "epoch": CACHE_EPOCH,
     }
     if claims_hash is not None:
@@ -98,18 +151,17 @@ def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, c
     return components
 
 
-def claims_hash(claims_dir: Path, exclude: str) -> str:
-    """Hash of every chapter's claims file but the register's own."""
-    if not claims_dir.exists():
-        return _sha256_text(json.dumps({}, sort_keys=True))
-    files = {k: v for k, v in tree_hashes(claims_dir, "*.csv").items() if Path(k).stem != exclude}
-    return _sha256_text(json.dumps(files, sort_keys=True))
+def claims_hash(claims_dir: Path, chapters: list[str]) -> str:
+    """Hash of the claims files of ``chapters`` (a missing file counts as missing)."""
+    files = {slug: sha256_file(claims_dir / f"{slug}.csv") if (claims_dir / f"{slug}.csv").is_file() else None
+             for slug in chapters}
+    return canonical_hash(files)
 
 
 REASONS = {
     "code": "its code cells changed",
     "parameters": "its parameters changed",
-    "helpers": "the helpers source changed",
+    "helpers": "a helpers module it imports changed",
     "data": "an input data file changed",
     "packages": "a key package version changed",
     "epoch": "the runner's cache epoch changed",
@@ -148,14 +200,12 @@ def output_hashes(layout, slug: str, *, gathers_claims: bool = False) -> dict[st
     return {layout.relative(p): _digest(layout, p) for p in layout.chapter_files(slug, gathers_claims=gathers_claims)}
 
 
-def output_changes(layout, slug: str, recorded: dict[str, str] | None, *, gathers_claims: bool = False) -> list[str]:
+def output_changes(layout, slug: str, recorded: dict[str, str], *, gathers_claims: bool = False) -> list[str]:
     """Why a chapter's outputs in ``layout`` are not the ones the runner built (empty: they are).
 
     ``recorded`` is the chapter's ``outputs`` entry in run.json. A file changed or missing since the
     run that built it, or a file in the chapter's folders that no run built, makes it stale.
     """
-    if recorded is None:
-        return ["no checksums of its outputs were recorded (built by an older runner)"]
     changes = []
     for relative, digest in sorted(recorded.items()):
         path = layout.root / relative

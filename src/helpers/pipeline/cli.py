@@ -73,7 +73,7 @@ def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
 
     from helpers.paths import OutputLayout
     from helpers.pipeline import cache
-    from helpers.pipeline.provenance import write_run_record
+    from helpers.pipeline.run_record import write_run_record
     from helpers.report.export import export_chapters, write_index
 
     layout = OutputLayout(output_dir)
@@ -106,7 +106,7 @@ def _export(output_dir: str | None, chapters, pdf: bool = False) -> int:
 
 def _sweep(args) -> int:
     from helpers.errors import ReportError
-    from helpers.pipeline.sweep import sweep
+    from helpers.pipeline.parameter_grid import sweep
 
     try:
         root = sweep(args.grid, selectors=args.chapters, output_dir=args.output_dir, scheduler=args.scheduler,

@@ -63,13 +63,13 @@ def _kernel_manager_class(runtime_dir: str, log_path: Path):
     """
     from jupyter_client.manager import AsyncKernelManager
 
+    from helpers.pipeline.kernel import use_ipc_sockets
+
     class ReportKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            stem = os.path.join(runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}")
-            kwargs.setdefault("connection_file", stem + ".json")
-            kwargs.setdefault("ip", stem + "-ipc")
+            kwargs.setdefault("connection_file", os.path.join(runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}.json"))
             super().__init__(**kwargs)
+            use_ipc_sockets(self, runtime_dir)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["stdout"] = kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed by the OS with the process
@@ -142,7 +142,6 @@ def execute_chapter(task: ChapterTask) -> ChapterOutcome:
                 task.notebook,
                 str(output),
                 parameters=task.parameters,
-                kernel_name="python3",
                 execution_timeout=task.cell_timeout,
                 start_timeout=task.startup_timeout,
                 progress_bar=False,
@@ -208,7 +207,7 @@ def skip_slow_optional_imports() -> None:
     to check the 'iri' string format that notebooks never use. Done only in the runner's own
     processes (the command line and its pool workers), never in a kernel.
     """
-    sys.modules.setdefault("rfc3987_syntax", None)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None in sys.modules blocks an import
 
 
 def worker_init(runner_pid: int | None = None) -> None:

@@ -9,8 +9,9 @@ ipykernel has no reason to print "Kernel is running over TCP without encryption 
 to eavesdropping": nothing goes over the network at all. On Windows (no IPC transport) the
 kernel stays on TCP.
 
-The chapter notebooks name this kernel in their metadata; the runner starts its kernels on IPC
-sockets itself (see :mod:`helpers.pipeline.execution`).
+The chapter notebooks name this kernel in their metadata. The runner starts its kernels with the
+same set-up (:func:`use_ipc_sockets`), its sockets in the run's private folder
+(see :mod:`helpers.pipeline.execution`).
 """
 
 from __future__ import annotations
@@ -31,18 +32,26 @@ PROVISIONER_NAME = "netclean-ipc-provisioner"  # the entry point in pyproject.to
 _MAX_SOCKET_STEM = 90
 
 
-def _socket_stem() -> str:
-    """A fresh, private path stem for one kernel's five sockets (``STEM-1`` ... ``STEM-5``)."""
+def socket_stem(folder: str | Path | None = None) -> str:
+    """A fresh, private path stem for one kernel's five sockets (``STEM-1`` ... ``STEM-5``), in
+    ``folder`` (default: the Jupyter runtime folder), or the temporary folder when that path is too long."""
     from jupyter_core.paths import jupyter_runtime_dir
 
     name = f"kernel-nc-{uuid.uuid4().hex[:12]}-ipc"
-    folder = Path(jupyter_runtime_dir())
-    if len(str(folder / name)) > _MAX_SOCKET_STEM:
+    where = Path(folder) if folder is not None else Path(jupyter_runtime_dir())
+    if len(str(where / name)) > _MAX_SOCKET_STEM:
         import tempfile
 
-        folder = Path(tempfile.gettempdir())
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return str(folder / name)
+        where = Path(tempfile.gettempdir())
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(where / name)
+
+
+def use_ipc_sockets(manager: Any, folder: str | Path | None = None) -> None:
+    """Put a kernel manager on IPC sockets in ``folder`` (no-op on Windows, which has no IPC transport)."""
+    if sys.platform != "win32":
+        manager.transport = "ipc"
+        manager.ip = socket_stem(folder)
 
 
 class IPCProvisioner(LocalProvisioner):
@@ -53,9 +62,8 @@ class IPCProvisioner(LocalProvisioner):
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         km = self.parent
-        if km is not None and sys.platform != "win32" and km.transport != "ipc":
-            km.transport = "ipc"
-            km.ip = _socket_stem()
+        if km is not None and km.transport != "ipc":
+            use_ipc_sockets(km)
         return await super().pre_launch(**kwargs)
 
 

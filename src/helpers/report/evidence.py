@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 from helpers.data.published import PublishedFigure
 from helpers.stats.bands import Band, BandResult, across_band, nested_count_band
@@ -86,7 +87,7 @@ def ranked_between(above: PublishedFigure, below: PublishedFigure) -> Band:
 
 def paired(first: PublishedFigure, second: PublishedFigure) -> BandResult:
     """first − second for two items answered by the same respondents, known only by their margins."""
-    if first.base_n != second.base_n:
+    if first.base_n is None or first.base_n != second.base_n:
         raise ValueError(f"paired items need one base: {first.question_id} has {first.base_n}, "
                          f"{second.question_id} {second.base_n}")
     return named(paired_bands(first.count_band, second.count_band, first.base_n), first, second)
@@ -129,7 +130,7 @@ def trend(figures: list[PublishedFigure], scores) -> BandResult:
     nobs = [f.base_n for f in figures]
     results = []
     for counts in itertools.product(*(f.count_band.ends() for f in figures)):
-        call = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
+        call: dict[str, Any] = {"counts": list(counts), "nobs": nobs, "scores": list(scores)}
         results.append((call, trend_test(**call)))
     return BandResult(results, fn=trend_test)
 

@@ -116,7 +116,7 @@ def finish_figures(page: str, layout: OutputLayout, slug: str, *, depth: int) ->
                 line.append(link)
                 block.append(line)
         if link is not None:
-            link["href"] = up + link["data-table"]
+            link["href"] = up + str(link["data-table"])
     return str(soup)
 
 

@@ -104,6 +104,7 @@ def run_replicate(test: str, scenario: str, effect: float | None, n_per_wave: in
     from helpers.data.codebook import load_codebook
     from helpers.data.synthetic import generate
     from helpers.stats.latent import gap_change_test, two_groups_test
+    from helpers.stats.results import TestResult
 
     cb = load_codebook()
     advanced, mainstream = cb.items_tagged("advanced"), cb.items_tagged("mainstream")
@@ -115,6 +116,7 @@ def run_replicate(test: str, scenario: str, effect: float | None, n_per_wave: in
     frame = generate(generator_scenario, data_seed, draws="random", n_per_wave=int(n_per_wave), waves=WAVES,
                      **options)
     items = frame[advanced + mainstream]
+    result: TestResult
     if test == "widening":
         result = gap_change_test(items, frame["wave"], advanced=advanced, mainstream=mainstream,
                                  n_starts=WIDENING_STARTS, seed=test_seed)
@@ -127,7 +129,7 @@ def items(cells: list[Cell], replicates: int, seed: int) -> list[tuple[str, obje
     """The replicates as plain ``(key, function, arguments)`` items for the engine."""
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
         raise ParameterError(f"replicates must be a positive integer, not {replicates!r}")
-    out = []
+    out: list[tuple[str, object, tuple]] = []
     for cell in cells:
         for r in range(replicates):
             key = f"{cell.label()}|{r}"

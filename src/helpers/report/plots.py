@@ -104,6 +104,24 @@ def _marks_legend(ax):
                 linestyle="none", label=words.split(":")[1].strip())
 
 
+def _shared_n(frame, *, series: str, wave: str, n: str) -> dict:
+    """Per wave, the one n every series shares (a survey total), when there are several series."""
+    shared = {}
+    for w, part in frame.groupby(wave):
+        values = {int(v) for v in part[n] if not _missing(v)}
+        if len(values) == 1 and frame[series].nunique() > 1:
+            shared[w] = values.pop()
+    return shared
+
+
+def _label_counts(ax, points, shared_n: dict) -> None:
+    """An n label above each point's top whisker, except in waves whose shared n sits under the tick."""
+    for xi, yi, ni, wi in points:
+        if not _missing(ni) and wi not in shared_n:
+            ax.annotate(count_label(ni), (xi, yi), xytext=(0, 4), textcoords="offset points",
+                        ha="center", fontsize=7, color="#555555")
+
+
 def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estimate", low: str = "low",
               high: str = "high", n: str | None = "n", title: str = "", ylabel: str = "", percent: bool = True,
               comparability: str | None = None):
@@ -123,12 +141,7 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
     offsets = {name: (i - (len(names) - 1) / 2) * 0.06 for i, name in enumerate(names)}
     # One n per wave, under its tick, when every series of the wave has the same n (a survey total):
     # repeated labels of one number would sit on top of one another.
-    shared_n = {}
-    if n:
-        for w, part in frame.groupby(wave):
-            values = {int(v) for v in part[n] if not _missing(v)}
-            if len(values) == 1 and frame[series].nunique() > 1:
-                shared_n[w] = values.pop()
+    shared_n = _shared_n(frame, series=series, wave=wave, n=n) if n else {}
     for name in names:
         part = frame[frame[series] == name].sort_values(wave)
         x = part[wave].astype(float) + offsets[name]
@@ -142,10 +155,7 @@ def wave_plot(frame, *, series: str, wave: str = "wave", estimate: str = "estima
             ax.errorbar(x, est, yerr=[below, above], fmt="o-", color=colours[name], capsize=3, lw=1.6,
                         label=str(name))
         if n:
-            for xi, yi, ni, wi in zip(x, hi, part[n], part[wave], strict=True):
-                if not _missing(ni) and wi not in shared_n:
-                    ax.annotate(count_label(ni), (xi, yi), xytext=(0, 4), textcoords="offset points",
-                                ha="center", fontsize=7, color="#555555")
+            _label_counts(ax, zip(x, hi, part[n], part[wave], strict=True), shared_n)
     if n:  # head-room for the n labels above the top whiskers
         bottom, top = ax.get_ylim()
         ax.set_ylim(bottom, top + 0.07 * (top - bottom))

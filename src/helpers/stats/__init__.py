@@ -11,11 +11,11 @@ module                 what it holds
 ``results``            :class:`Interval`, :class:`TestResult`
 ``checks``             input checks shared by the modules (each names the argument at fault)
 ``proportions``        one proportion, two independent proportions, two paired answers
-``trends``             trend over waves, difference of differences, diverging series
+``trends``             trend over waves (Cochran-Armitage)
 ``rates``              Poisson rates
 ``multiplicity``       adjusted p-values for a family of claims
 ``bands``              verbal and rounded figures, implied counts, tests at every band end
-``weights``            post-stratification, raking, Kish n, weighted intervals
+``weights``            post-stratification, Kish effective n
 ``design``             the region weighting of the microdata chapters
 ``groups``             latent class models of respondents (pattern EM, BIC, BLRT)
 ``latent``             the headline tests: groups against a continuum, a widening gap
@@ -36,7 +36,7 @@ from helpers.stats.proportions import (
 )
 from helpers.stats.rates import rate_ci
 from helpers.stats.results import Interval, TestResult
-from helpers.stats.trends import diff_in_diff_ci, gap_trend_test, trend_test
+from helpers.stats.trends import trend_test
 
 __all__ = [
     "Interval",
@@ -51,8 +51,6 @@ __all__ = [
     "frechet_overlap",
     "paired_compare",
     "trend_test",
-    "diff_in_diff_ci",
-    "gap_trend_test",
     "rate_ci",
     "adjust_pvalues",
     "across_band",

@@ -1,10 +1,9 @@
-"""Latent classes of respondents ("offenders form two groups") and their trends.
+"""Latent classes of respondents ("offenders form two groups").
 
 :func:`fit_latent_classes` fits binary latent class models for K in ``k_range``
 and picks K by the lowest BIC, with a parametric bootstrap likelihood-ratio test
 (BLRT) of K against K-1, relative entropy and the smallest class share reported
 for every K (Nylund, Asparouhov & Muthen 2007: BIC and BLRT are the best guides).
-:func:`class_trend` gives the share of each class per wave.
 
 StepMix is imported lazily (importing it takes about 1.7 s).
 """
@@ -22,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.checks import check_level, fmt
-from helpers.stats.proportions import proportion_ci
+from helpers.stats.checks import fmt
 
-__all__ = ["LatentClassResult", "fit_latent_classes", "class_trend"]
+__all__ = ["LatentClassResult", "fit_latent_classes"]
 
 #: EM convergence: change of the (weighted) mean log-likelihood per respondent.
 EM_TOL = 1e-9
@@ -510,52 +508,3 @@ def _blrt(x, w_row, null_fit, alt_fit, k, reps, seed):
     return p, {"lr": lr_obs, "bootstrap_lr": lrs, "repetitions": reps, "exceedances": exceed}
 
 
-def class_trend(assignments, waves, level: float = 0.95, weights=None) -> pd.DataFrame:
-    """Share of each latent class per wave, with intervals.
-
-    One row per wave and class (classes 0..max label, zero counts included): ``n``
-    respondents in the wave, ``count`` assigned to the class, ``share`` and its
-    interval ``low``-``high`` (Wilson when unweighted; with ``weights`` the share is
-    weighted and the interval is the survey logit interval of
-    :func:`helpers.stats.weights.weighted_proportion_ci`). Modal assignments ignore
-    classification error, so intervals are somewhat too narrow when entropy is low.
-    """
-    level = check_level(level)
-    a = np.asarray(assignments)
-    wv = np.asarray(waves)
-    if a.ndim != 1 or a.size == 0:
-        raise StatisticsInputError("assignments must be a non-empty one-dimensional array")
-    if wv.ndim != 1 or wv.size != a.size:
-        raise StatisticsInputError(f"waves has {wv.size} entries but assignments has {a.size}")
-    if pd.isna(a).any():
-        raise StatisticsInputError("assignments contains missing values")
-    if pd.isna(wv).any():
-        raise StatisticsInputError("waves contains missing values")
-    try:
-        a_num = a.astype(float)
-    except (TypeError, ValueError):
-        raise StatisticsInputError("assignments must be integer class labels") from None
-    if np.any(a_num != np.round(a_num)) or np.any(a_num < 0):
-        raise StatisticsInputError("assignments must be non-negative integer class labels")
-    a = a_num.astype(int)
-    w = validate_weights(weights, a.size)
-    classes = np.arange(a.max() + 1)
-    rows = []
-    for wave in pd.unique(wv):
-        in_wave = wv == wave
-        nw = int(in_wave.sum())
-        for c in classes:
-            hit = a[in_wave] == c
-            count = int(hit.sum())
-            if w is None:
-                ci = proportion_ci(count, nw, method="wilson", level=level)
-            else:
-                from helpers.stats.weights import weighted_proportion_ci
-
-                if nw < 2:
-                    raise StatisticsInputError(f"wave {wave!r} has fewer than two respondents for a weighted CI")
-                ci = weighted_proportion_ci(hit.astype(float), w[in_wave], method="logit", level=level)
-            rows.append({"wave": wave, "class": int(c), "n": nw, "count": count, "share": ci.estimate,
-                         "low": ci.low, "high": ci.high, "method": ci.method})
-    out = pd.DataFrame(rows)
-    return out.sort_values(["wave", "class"], kind="stable").reset_index(drop=True)

@@ -3,6 +3,8 @@ Bernoulli and categorical draws, for class scenarios and the continuum)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from helpers.data.synthetic.probabilities import binary_items, expit, mixture_quantile
@@ -56,8 +58,8 @@ def exact_wave(w, n, rng, cb, figures, plan, calib_log, include_class):
     idx_min = np.flatnonzero(cls == 1)
     idx_maj = np.flatnonzero(cls == 0)
 
-    cols: dict[str, np.ndarray] = {}
-    cal_by = {}
+    cols: dict[str, Any] = {}
+    cal_by: dict = {}
     for cal in CALIBRATIONS:
         if cal.wave == w:
             cal_by.setdefault(cal.column, []).append(cal)
@@ -122,6 +124,7 @@ def exact_wave(w, n, rng, cb, figures, plan, calib_log, include_class):
             freq[_quota(rng, common, int(round(len(common) * VERY_COMMON_SHARE)))] = 5
             freq[unc] = 2
             freq[_quota(rng, unc, int(round(len(unc) * VERY_UNCOMMON_SHARE)))] = 1
+            codes: tuple[int, ...]
             for codes, k in (((4, 5), k_common), ((1, 2), k_unc)):
                 calib_log.append({"column": "crypto_frequency", "wave": w, "n": m, "count": int(k),
                                   "codes": list(codes), "among": "crypto_encountered = 1", "clipped": False})
@@ -215,7 +218,7 @@ def random_wave(w, n, rng, cb, figures, plan, params, calib_log, include_class):
         hit = [c for c in cal_by.get(column, []) if c.codes == codes]
         return figure_value(figures, hit[0].question_id, hit[0].option, w)[0] / 100 if hit else default
 
-    cols: dict[str, np.ndarray | None] = {}
+    cols: dict[str, Any] = {}
     crypto_link = cb.question("crypto_encountered").asked_in(w) and cb.question("tech_cryptocurrency").asked_in(w)
     for item in binary_items(cb):
         if not cb.question(item).asked_in(w):

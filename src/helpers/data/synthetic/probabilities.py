@@ -34,8 +34,8 @@ def _check_share(share) -> float | tuple[float, float]:
     if isinstance(share, (tuple, list)):
         if len(share) != 2:
             raise ParameterError(f"minority_share must be a share or a pair (2016 share, 2019 share), not {share!r}")
-        pair = tuple(float(_check_share(x)) for x in share)
-        return pair[0] if pair[0] == pair[1] else pair
+        first, last = (float(_check_share(x)) for x in share)  # type: ignore[arg-type]  # each is a scalar share
+        return first if first == last else (first, last)
     if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)):
         raise ParameterError(f"minority_share must be a number, not {share!r}")
     share = float(share)
@@ -57,7 +57,7 @@ def resolve_classes(scenario, n_groups, minority_share, drift_logit):
     if groups == 1:
         if minority_share not in (None, 0, 0.0):
             raise ParameterError(f"minority_share={minority_share} contradicts a single group (n_groups=1)")
-        share = 0.0
+        share: float | tuple[float, float] = 0.0
     elif minority_share is not None:
         share = _check_share(minority_share)
     else:   # a one-group scenario asked for two groups: the documented default minority share

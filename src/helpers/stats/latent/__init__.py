@@ -1,4 +1,4 @@
-"""Latent variable models for the two headline claims of the 2018 report (issue 11).
+"""Latent variable models for the two headline claims of the 2018 report.
 
 * :func:`fit_trait_model` (``trait``): one continuous trait, the one-factor 2PL, marginal
   ML with Gauss-Hermite quadrature on unique response patterns.
@@ -14,7 +14,7 @@
   synthetic generator) for method checks.
 
 Only numpy, scipy, pandas, statsmodels, helpers.errors, helpers.stats and helpers.stats.groups
-are imported, so the package can move to helpers/stats/latent/ unchanged.
+are imported: the statistics layer and nothing above it.
 """
 
 from helpers.stats.latent.classes import ClassModelResult, fit_class_model

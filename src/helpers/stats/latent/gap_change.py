@@ -1,4 +1,4 @@
-"""A widening gap, tested inside ONE latent class model (issue 11).
+"""A widening gap, tested inside ONE latent class model.
 
 Model (two latent classes c = 0, 1; waves w; items j; t_w = wave_w - mean of the waves):
 
@@ -363,7 +363,7 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
         lin[j + adv_idx] = 1.0 / adv_idx.size
         lin[k - 1] = t[w]
         g_logit = float(lin @ v)
-        se_logit = math.sqrt(max(lin @ cov @ lin, 0.0))
+        se_logit = math.sqrt(max(float(lin @ cov @ lin), 0.0))
 
         def gap_pp(vec, w=w):
             _, _, prob = _cell_logp(d1, vec[:k])

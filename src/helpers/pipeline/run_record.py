@@ -41,7 +41,7 @@ def data_manifest_record() -> list | None:
     return load_data_manifest()
 
 
-def run_record(
+def run_record(  # noqa: PLR0913 - the record's fields, all keyword-only
     *, started: str, chapters: dict, shared, command: list[str], exit_code: int, microdata_files: dict
 ) -> dict:
     """Everything a reader needs to trust, or repeat, a run. Only times and host vary between identical runs."""

@@ -25,12 +25,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from helpers.chapters import CHAPTERS, resolve_chapters
 from helpers.errors import ParameterError
+from helpers.parameters import notebook_parameters, resolve_parameters
 from helpers.paths import OutputLayout
-from helpers.pipeline.distributed import run_items
-from helpers.pipeline.parameters import input_files, load_parameter_file, notebook_parameters, resolve_parameters
+from helpers.pipeline.distributed import Item, run_items
+from helpers.pipeline.parameters import input_files, load_parameter_file
 
 VERDICT_FIELDS = ("claim_id", "verdict", "p_adjusted", "estimate")
 
@@ -52,7 +54,7 @@ def combinations(grid: dict[str, list]) -> list[dict]:
 
 def validate(combos: list[dict], chapters) -> None:
     """Every combination checked as the runner would, before anything is submitted."""
-    from helpers.pipeline.runner import preflight
+    from helpers.pipeline.context import preflight
 
     declared = {spec.slug: notebook_parameters(spec.notebook) for spec in chapters}
     for i, combo in enumerate(combos):
@@ -77,7 +79,8 @@ def run_report(argv: list[str]) -> dict:
     return {"returncode": done.returncode, "stderr": done.stderr[-4000:]}
 
 
-def sweep(grid_path, *, selectors=(), output_dir=None, scheduler="local", n_workers=None, jobs: int = 1,
+def sweep(grid_path, *, selectors=(), output_dir=None, scheduler="local",  # noqa: PLR0913 - the command's options
+          n_workers=None, jobs: int = 1,
           cell_timeout: float | None = None, progress: bool = True) -> Path:
     """Run the sweep; returns ``DIR/sweep``. Raises ParameterError before submitting anything."""
     grid = load_grid(grid_path)
@@ -87,7 +90,7 @@ def sweep(grid_path, *, selectors=(), output_dir=None, scheduler="local", n_work
     root = OutputLayout(output_dir).root / "sweep"
     runs_dir = root / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
-    items = []
+    items: list[Item] = []
     for i, combo in enumerate(combos):
         argv = ["run", *[c.slug for c in chapters], "--output-dir", str(runs_dir / run_id(i)), "-j", str(jobs),
                 "--no-export"]
@@ -95,9 +98,9 @@ def sweep(grid_path, *, selectors=(), output_dir=None, scheduler="local", n_work
             argv += ["--cell-timeout", str(cell_timeout)]
         for name, value in combo.items():
             argv += ["-p", name, _text(value)]
-        items.append((run_id(i), run_report, (argv,)))
-    outcomes = run_items(items, namespace="sweep", cache_dir=None, scheduler=scheduler, n_workers=n_workers,
-                         progress=progress, description="sweep runs")
+        items.append(Item(run_id(i), run_report, (argv,)))
+    outcomes: dict[str, Any] = run_items(items, namespace="sweep", cache_dir=None, scheduler=scheduler,
+                                         n_workers=n_workers, progress=progress, description="sweep runs")
     failed = {k: v for k, v in outcomes.items() if v["returncode"] != 0}
     if failed:
         first = next(iter(failed))
@@ -109,7 +112,7 @@ def sweep(grid_path, *, selectors=(), output_dir=None, scheduler="local", n_work
 
 def write_tables(root: Path, grid: dict, combos: list[dict]) -> None:
     names = list(grid)
-    rows = []
+    rows: list[list[str]] = []
     with open(root / "runs.csv", "w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(["run", *names])
@@ -122,7 +125,8 @@ def write_tables(root: Path, grid: dict, combos: list[dict]) -> None:
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(["run", *names, *VERDICT_FIELDS])
-    out.writerows(sorted(rows, key=lambda r: (r[0], r[len(names) + 1])))
+    ordered = sorted(rows, key=lambda r: (r[0], r[len(names) + 1]))
+    out.writerows(ordered)
     (root / "verdicts.csv").write_text(buffer.getvalue(), encoding="utf-8")
     stability = _stability(rows, len(names))
     stability.to_csv(root / "stability.csv", index=False, lineterminator="\n")
