@@ -306,8 +306,8 @@ def _index(pdf, layout: OutputLayout, chapters, statuses: dict[str, str]) -> Non
     _paragraph(pdf, "Estimate with its 95 % interval on the scale named under it; p adjusted (Benjamini–Hochberg) "
                     "within its family; the verdict judged at the end of a published band least favourable to the "
                     "claim. A claim not testable says why, and what data would make it testable.", size=8, colour=GREY)
-    for section, rows in by_section(claims).items():
-        _claims_section(pdf, section, rows)
+    for section, section_claims in by_section(claims).items():
+        _claims_section(pdf, section, section_claims)
 
 
 def _claim_cells(claim: ClaimView) -> list[str]:

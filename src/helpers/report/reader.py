@@ -119,7 +119,7 @@ def read_claims(layout: OutputLayout) -> list[ClaimView]:
 
 def by_section(claims: list[ClaimView]) -> dict[str, list[ClaimView]]:
     """The claims of each section, findings first; a section without claims is left out."""
-    sections = {FINDING: [], DEMONSTRATION: []}
+    sections: dict[str, list[ClaimView]] = {FINDING: [], DEMONSTRATION: []}
     for claim in claims:
         sections[claim.section].append(claim)
     return {name: rows for name, rows in sections.items() if rows}
