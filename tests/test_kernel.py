@@ -10,6 +10,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
+
 from helpers.paths import NOTEBOOKS_DIR
 from helpers.pipeline.kernel import DISPLAY_NAME, KERNEL_NAME, PROVISIONER_NAME, IPCProvisioner, install
 
@@ -33,6 +35,7 @@ def test_install_writes_a_kernelspec_with_the_ipc_provisioner(tmp_path):
     assert spec["metadata"]["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME
 
 
+@pytest.mark.report  # starts a kernel
 def test_plain_papermill_run_prints_no_tcp_warning(tmp_path):
     install(prefix=str(tmp_path / "prefix"))  # this test does not depend on `make env` having installed it
     env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "prefix" / "share" / "jupyter"),

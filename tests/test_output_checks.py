@@ -16,6 +16,8 @@ from conftest import WRITES_CLAIMS, chapter_specs, run_driver, write_notebook
 
 from helpers.pipeline.runner import ExitCode
 
+pytestmark = pytest.mark.report  # runs chapters through the runner
+
 REGISTER = """
 from pathlib import Path
 rows = sorted(p.read_text() for p in (Path(output_dir) / 'claims').glob('*.csv'))

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import scipy.stats as st
 
-from helpers.stats import compare_proportions, gap_trend_test, proportion_ci, trend_test
+from helpers.stats import compare_proportions, proportion_ci, trend_test
 from helpers.stats.groups import fit_latent_classes
 
 pytestmark = pytest.mark.slow
@@ -104,27 +104,6 @@ def test_trend_test_type_one_error():
     assert abs(rate1 - ALPHA) <= mc_band(ALPHA, 1000) + 0.005, rate1
     # under H0 the p-values are close to uniform: the KS test should not reject at 1 %
     assert st.kstest(pvals, "uniform").pvalue > 0.01
-
-
-def test_gap_trend_test_type_one_error_logit():
-    rng = np.random.default_rng(77)
-    reps = 600
-    waves = np.array([2016, 2017, 2018, 2019])
-    nobs = np.array([370, 435, 272, 450])
-    # both series follow parallel logits: no interaction on the logit scale
-    base = -1.6 + 0.15 * (waves - 2016)
-    p_a, p_b = 1 / (1 + np.exp(-(base + 0.8))), 1 / (1 + np.exp(-base))
-    rejections = 0
-    for _ in range(reps):
-        frame = pd.DataFrame({
-            "series": ["a"] * 4 + ["b"] * 4,
-            "wave": np.concatenate([waves, waves]),
-            "count": np.concatenate([rng.binomial(nobs, p_a), rng.binomial(nobs, p_b)]),
-            "nobs": np.concatenate([nobs, nobs]),
-        })
-        rejections += gap_trend_test(frame, focal="a").p_value < ALPHA
-    rate = rejections / reps
-    assert abs(rate - ALPHA) <= mc_band(ALPHA, reps) + 0.005, rate
 
 
 def _planted(n, j, minority, seed):
