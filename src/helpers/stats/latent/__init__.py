@@ -6,12 +6,16 @@
 * :mod:`helpers.stats.latent.engine`: the one latent-class engine (response patterns,
   batched EM, simulation, posteriors, the bootstrap LR of K + 1 against K classes) that
   every latent class fit of the project runs on.
+* :mod:`helpers.stats.latent.trait_density`: the 2PL with a skew-normal latent density, the
+  continuum that may be skewed.
 * :func:`two_groups_test` (``two_groups``): "offenders form two groups" = two discrete
-  classes fit better than a continuous trait (LR calibrated by a parametric bootstrap
-  under the 2PL, Besag-Clifford stopping) AND the advanced class is a small minority.
+  classes fit better than a continuous, possibly skewed trait (LR calibrated by a parametric
+  bootstrap under the fitted skew-normal 2PL, Besag-Clifford stopping), three classes fit no
+  clearly better than two, AND the advanced class is a small minority.
 * :func:`gap_change_test` (``gap_change``): "the gap is widening" = the class x wave
   slope delta on the advanced items inside one two-class model with shares free per wave
-  and item x wave effects (LR test, 1 df; logit scale).
+  and item x wave effects (LR test, 1 df; logit scale); its result says when the
+  percentage-point change of the gap reads otherwise (``scale_reading``).
 * :mod:`helpers.stats.latent.planted`: random planted data sets (independent of the project's
   synthetic generator) for method checks.
 """

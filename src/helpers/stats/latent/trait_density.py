@@ -1,17 +1,12 @@
-"""One continuous trait whose distribution is not assumed normal: the 2PL with a flexible latent density.
+"""One continuous trait whose distribution is not assumed normal: the 2PL with a skew-normal latent density.
 
 P(x_j = 1 | theta) = expit(a_j theta + c_j) as in :mod:`helpers.stats.latent.trait`, but theta
-has a density estimated with the items, on a fixed grid of ``GRID_NODES`` points over
-[-GRID_RANGE, GRID_RANGE] (a discrete latent distribution, the "empirical histogram" of
-Bock & Aitkin 1981 and mirt's ``dentype = "EH"``), restricted to a family:
-
-* ``"log-concave"``: log density concave on the grid. Log-concave densities are unimodal and
-  include the normal, skew-normal, logistic, Laplace and every gamma of shape >= 1 (right-skewed
-  continua with skewness up to 2), but no mixture of well-separated groups: two latent classes
-  are a two-point distribution, which no log-concave density approaches (Walther 2002 on testing
-  for mixing against log-concave nulls). Parametrised by the first slope of the log density and
-  the decrements of the later slopes, ``exp(e_k) >= 0`` (second differences <= 0).
-* ``"skew-normal"``: log density -z^2 / 2 + log Phi(alpha z) (Azzalini; skewness below 0.995).
+has a skew-normal density (Azzalini 1985), log density -z^2 / 2 + log Phi(alpha z), estimated with
+the items on a fixed grid of ``GRID_NODES`` points over [-GRID_RANGE, GRID_RANGE] (a discrete
+latent distribution, as in Bock & Aitkin's quadrature). alpha = 0 is the normal; the skewness
+stays below 0.995, but seen through binary items the slopes absorb much of a stronger skew
+(docs/statistics-two-groups.md shows it on gamma-distributed traits). Unimodal for every alpha,
+so it never contains two discrete groups.
 
 Location and scale of theta are not identified apart from a and c (a shift or stretch of the
 density is undone by the item parameters); the likelihood is what the tests use, and the fit is
@@ -31,12 +26,10 @@ from helpers.stats.latent.trait import A_MAX, C_MAX
 __all__ = ["DENSITIES", "LatentDensity", "density_start", "fit_density_trait", "fit_density_trait_batch",
            "fit_density_trait_best", "simulate_density_trait", "density_weights"]
 
-DENSITIES = ("log-concave", "skew-normal")
+DENSITIES = ("skew-normal",)
 GRID_NODES = 33
 GRID_RANGE = 6.0
-#: Bounds on the density parameters: first slope, log slope decrements (log-concave); alpha (skew-normal).
-SLOPE_MAX = 60.0
-LOG_DECREMENT = (-25.0, np.log(40.0))
+#: Bound on the skew-normal's shape alpha.
 ALPHA_MAX = 30.0
 
 
@@ -48,40 +41,19 @@ class LatentDensity:
             raise StatisticsInputError(f"density={kind!r} is not one of {', '.join(map(repr, DENSITIES))}")
         self.kind = kind
         self.nodes = np.linspace(-GRID_RANGE, GRID_RANGE, GRID_NODES)
-        q = np.arange(GRID_NODES)
-        if kind == "log-concave":
-            self.size = GRID_NODES - 1
-            k = np.arange(1, GRID_NODES - 1)
-            self.t_matrix = np.column_stack([q, -np.maximum(q[:, None] - k[None, :], 0)]).astype(float)
-            self.bounds = [(-SLOPE_MAX, SLOPE_MAX)] + [LOG_DECREMENT] * (GRID_NODES - 2)
-        else:
-            self.size = 1
-            self.bounds = [(-ALPHA_MAX, ALPHA_MAX)]
+        self.size = 1
+        self.bounds = [(-ALPHA_MAX, ALPHA_MAX)]
 
     def log_density(self, eta):
         """Unnormalised log density at the nodes, (..., Q) for eta (..., size)."""
-        if self.kind == "log-concave":
-            coef = np.concatenate([eta[..., :1], np.exp(eta[..., 1:])], axis=-1)
-            return coef @ self.t_matrix.T
         z = self.nodes
         return -0.5 * z**2 + special.log_ndtr(eta[..., :1] * z)
 
     def jacobian(self, eta):
         """dL / d eta, (..., Q, size)."""
-        if self.kind == "log-concave":
-            scale = np.concatenate([np.ones_like(eta[..., :1]), np.exp(eta[..., 1:])], axis=-1)
-            return self.t_matrix * scale[..., None, :]
         z = self.nodes
         az = eta[..., :1] * z
         return (z * np.exp(stats.norm.logpdf(az) - special.log_ndtr(az)))[..., None]
-
-    def from_log_density(self, log_density):
-        """Parameters whose log density is closest to a given (concave) one on the grid."""
-        if self.kind == "skew-normal":
-            return np.zeros(1)
-        slopes = np.diff(log_density)
-        decrements = np.clip(slopes[:-1] - slopes[1:], np.exp(LOG_DECREMENT[0] + 1), None)
-        return np.concatenate([[np.clip(slopes[0], -SLOPE_MAX, SLOPE_MAX)], np.log(decrements)])
 
 
 def density_weights(density: LatentDensity, eta) -> np.ndarray:
@@ -91,9 +63,8 @@ def density_weights(density: LatentDensity, eta) -> np.ndarray:
 
 
 def density_start(density: LatentDensity, normal_params, j):
-    """Start values from a normal-trait 2PL fit [a, c]: the same items, a N(0, 1) density on the grid."""
-    eta = density.from_log_density(-0.5 * density.nodes**2)
-    return np.concatenate([np.asarray(normal_params, dtype=float)[: 2 * j], eta])
+    """Start values from a normal-trait 2PL fit [a, c]: the same items, a N(0, 1) density on the grid (alpha = 0)."""
+    return np.concatenate([np.asarray(normal_params, dtype=float)[: 2 * j], np.zeros(density.size)])
 
 
 def _negloglik_and_grad(params, u, m, freq, density):
@@ -138,10 +109,7 @@ def _oriented(params, density, j):
     if params[:j].sum() >= 0:
         return params
     params[:j] = -params[:j]
-    if density.kind == "skew-normal":
-        params[2 * j:] = -params[2 * j:]
-    else:
-        params[2 * j:] = density.from_log_density(density.log_density(params[2 * j:])[::-1])
+    params[2 * j:] = -params[2 * j:]  # the mirrored skew-normal
     return params
 
 
@@ -151,9 +119,8 @@ def fit_density_trait_best(u, m, freq, density: LatentDensity, normal_params):
     start = density_start(density, normal_params, j)
     best = fit_density_trait(u, m, freq, density, start)
     for shape in (4.0, -4.0):
-        skewed = -0.5 * density.nodes**2 + special.log_ndtr(shape * density.nodes)
         trial = start.copy()
-        trial[2 * j:] = np.r_[shape] if density.kind == "skew-normal" else density.from_log_density(skewed)
+        trial[2 * j:] = shape
         fit = fit_density_trait(u, m, freq, density, trial)
         if fit[1] > best[1] + 1e-9:
             best = fit
