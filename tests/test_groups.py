@@ -1,4 +1,4 @@
-"""Tests of helpers.stats.groups: latent class models, class trends and item rates.
+"""Tests of helpers.stats.groups: latent class models compared by BIC, with the BLRT.
 
 The 2-class fit is pinned to a published LEM run (Dayton's pleural thickening
 data); the rest is cross-checked against StepMix fitted directly on the

@@ -2,19 +2,22 @@
 
 * :func:`fit_trait_model` (``trait``): one continuous trait, the one-factor 2PL, marginal
   ML with Gauss-Hermite quadrature on unique response patterns.
-* :func:`fit_class_model` (``classes``): K discrete classes (the pattern EM of
-  :mod:`helpers.stats.groups`), model-based class shares.
+* :func:`fit_class_model` (``classes``): K discrete classes, model-based class shares.
+* :mod:`helpers.stats.latent.engine`: the one latent-class engine (response patterns,
+  batched EM, simulation, posteriors, the bootstrap LR of K + 1 against K classes) that
+  every latent class fit of the project runs on.
+* :mod:`helpers.stats.latent.trait_density`: the 2PL with a skew-normal latent density, the
+  continuum that may be skewed.
 * :func:`two_groups_test` (``two_groups``): "offenders form two groups" = two discrete
-  classes fit better than a continuous trait (LR calibrated by a parametric bootstrap
-  under the 2PL, Besag-Clifford stopping) AND the advanced class is a small minority.
+  classes fit better than a continuous, possibly skewed trait (LR calibrated by a parametric
+  bootstrap under the fitted skew-normal 2PL, Besag-Clifford stopping), three classes fit no
+  clearly better than two, AND the advanced class is a small minority.
 * :func:`gap_change_test` (``gap_change``): "the gap is widening" = the class x wave
   slope delta on the advanced items inside one two-class model with shares free per wave
-  and item x wave effects (LR test, 1 df; logit scale).
+  and item x wave effects (LR test, 1 df; logit scale); its result says when the
+  percentage-point change of the gap reads otherwise (``scale_reading``).
 * :mod:`helpers.stats.latent.planted`: random planted data sets (independent of the project's
   synthetic generator) for method checks.
-
-Only numpy, scipy, pandas, statsmodels, helpers.errors, helpers.stats and helpers.stats.groups
-are imported: the statistics layer and nothing above it.
 """
 
 from helpers.stats.latent.classes import ClassModelResult, fit_class_model
