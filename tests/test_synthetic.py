@@ -36,7 +36,8 @@ def default() -> pd.DataFrame:
 
 def test_defaults():
     assert DEFAULT_SCENARIO == "widening"
-    assert set(SCENARIOS) == {"widening", "stable", "single_group", "drift", "growing", "narrowing", "continuum"}
+    assert set(SCENARIOS) == {"widening", "stable", "single_group", "drift", "growing", "narrowing", "continuum",
+                              "skewed_continuum", "three_classes", "regional"}
     assert SCENARIOS["widening"]["minority_share"] == 0.10 and SCENARIOS["single_group"]["n_groups"] == 1
     assert all(s["description"] for s in SCENARIOS.values())
 
