@@ -12,7 +12,7 @@ KERNEL := netclean-reanalysis
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast test-report test-slow lint bench bench-dask lab list clean distclean env lock pdf
+.PHONY: help report test test-fast test-report test-slow lint bench bench-dask method-checks lab list clean distclean env lock pdf
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,9 @@ bench: $(STAMP) ## measure build times, the naive loop, the one-process floor an
 
 bench-dask: $(STAMP) ## the method checks on Dask: 1 vs 2 workers, overhead per task, a 500-replicate study
 	$(PY) bench/dask_bench.py $(ARGS)
+
+method-checks: $(STAMP) ## recompute the stored method study (data/derived/) on Dask (ARGS='--scheduler tcp://host:8786')
+	nice $(PY) -m helpers.pipeline.recompute $(ARGS)
 
 lab: $(STAMP) ## open JupyterLab on the project's kernel (NetClean re-analysis)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)
