@@ -1,4 +1,4 @@
-"""Tests of helpers.stats.groups: latent class models, class trends and item rates.
+"""Tests of helpers.stats.groups: latent class models compared by BIC, with the BLRT.
 
 The 2-class fit is pinned to a published LEM run (Dayton's pleural thickening
 data); the rest is cross-checked against StepMix fitted directly on the
@@ -17,9 +17,7 @@ import pandas as pd
 import pytest
 
 from helpers.errors import StatisticsInputError
-from helpers.stats import proportion_ci
-from helpers.stats.groups import class_trend, fit_latent_classes
-from helpers.stats.weights import weighted_proportion_ci
+from helpers.stats.groups import fit_latent_classes
 
 TABLE_COLUMNS = ["k", "loglik", "n_parameters", "bic", "aic", "entropy", "smallest_class", "blrt_p"]
 
@@ -219,48 +217,6 @@ def test_blrt():
 def test_fit_validation(items, kwargs, match):
     with pytest.raises(StatisticsInputError, match=match):
         fit_latent_classes(items, **{"blrt_repetitions": 0, **kwargs})
-
-
-# ------------------------------------------------------------------------------
-# class_trend
-# ------------------------------------------------------------------------------
-
-
-def test_class_trend_unweighted_and_weighted():
-    assignments = np.array([0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0])
-    waves = np.array([2016] * 6 + [2019] * 6)
-    out = class_trend(assignments, waves)
-    assert list(out.columns[:7]) == ["wave", "class", "n", "count", "share", "low", "high"]
-    assert len(out) == 4
-    row = out[(out["wave"] == 2016) & (out["class"] == 1)].iloc[0]
-    ci = proportion_ci(3, 6, method="wilson")
-    assert (row["n"], row["count"]) == (6, 3)
-    assert (row["share"], row["low"], row["high"]) == pytest.approx((ci.estimate, ci.low, ci.high))
-    # a class absent from a wave is reported with count 0
-    absent = out[(out["wave"] == 2019) & (out["class"] == 1)].iloc[0]
-    assert absent["count"] == 0 and absent["low"] == 0
-    w = np.linspace(0.5, 2.0, 12)
-    wout = class_trend(assignments, waves, weights=w)
-    row = wout[(wout["wave"] == 2016) & (wout["class"] == 1)].iloc[0]
-    ref = weighted_proportion_ci((assignments[:6] == 1).astype(float), w[:6], method="logit")
-    assert (row["share"], row["low"], row["high"]) == pytest.approx((ref.estimate, ref.low, ref.high))
-
-
-@pytest.mark.parametrize(
-    "args, kwargs, match",
-    [
-        (([0, 1], [2016]), {}, r"waves has 1 entries but assignments has 2"),
-        (([], []), {}, r"assignments must be a non-empty"),
-        (([0, np.nan], [1, 2]), {}, r"assignments contains missing"),
-        (([0, 1], [1, None]), {}, r"waves contains missing"),
-        (([0, 1.5], [1, 2]), {}, r"non-negative integer class labels"),
-        (([0, 1], [1, 2]), {"level": 2}, r"level=2"),
-        (([0, 1], [1, 1]), {"weights": [1.0]}, r"weights has 1 entries"),
-    ],
-)
-def test_class_trend_validation(args, kwargs, match):
-    with pytest.raises(StatisticsInputError, match=match):
-        class_trend(*args, **kwargs)
 
 
 @pytest.mark.slow

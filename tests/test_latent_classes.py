@@ -43,15 +43,30 @@ def test_class_model_bad_input():
 def test_planted_scenarios_are_random_draws_with_documented_truth(scenario):
     a = planted_data(scenario, seed=1)
     b = planted_data(scenario, seed=2)
-    assert list(a.columns) == ADVANCED + MAINSTREAM + ["wave"]
+    assert list(a.columns) == ADVANCED + MAINSTREAM + ["wave"] + (["region"] if scenario == "regional_groups" else [])
     assert a["wave"].value_counts().tolist() == [350] * 4
     assert not a.equals(b)  # random, not exact counts
     if a.attrs["groups"]:
-        share = a.attrs["classes"].mean()
+        share = np.mean(a.attrs["classes"] == a.attrs["classes"].max())  # the advanced class
         assert 0.05 < share < 0.3
-        assert a.attrs["shares"].shape == (4,)
+        assert a.attrs["shares"] is None or a.attrs["shares"].shape == (4,)
     else:
         assert a.attrs["classes"] is None
+
+
+def test_planted_missing_answers_rise_by_wave_and_one_item_is_absent():
+    data = planted_data("stable", seed=3, missing=(0.15, 0.30), absent=("tech_darknet", 2016))
+    rate = data[ADVANCED + MAINSTREAM].isna().groupby(data["wave"]).mean()
+    assert rate.loc[2016, "tech_darknet"] == 1.0
+    overall = rate.drop(columns="tech_darknet").mean(axis=1)
+    assert overall[2016] == pytest.approx(0.15, abs=0.03) and overall[2019] == pytest.approx(0.30, abs=0.03)
+    assert not data[ADVANCED + MAINSTREAM].isna().all(axis=1).any()
+
+
+def test_planted_regional_groups_shift_the_us_share():
+    data = planted_data("regional_groups", seed=4, n=8000)
+    us = (data["region"] == "United States").groupby(data["wave"]).mean()
+    assert us[2016] == pytest.approx(0.61, abs=0.03) and us[2019] == pytest.approx(0.46, abs=0.03)
 
 
 def test_planted_drift_moves_both_classes():

@@ -103,3 +103,17 @@ def test_missing_answers_are_marginalised():
     res = gap_change_test(items, data["wave"], advanced=ADVANCED, mainstream=MAINSTREAM)
     assert np.isfinite(res.estimate) and res.estimate > 0
     assert isinstance(res.items, pd.DataFrame) and len(res.items) == 9
+
+
+def test_the_reading_says_when_log_odds_and_percentage_points_disagree():
+    """+5 points a wave on every advanced item in both classes: a flat point gap, a narrowing log-odds gap."""
+    res = run("drift_up_points", seed=0)
+    pp = res.extra["gap_pp_change"]
+    assert pp["low"] < 0 < pp["high"]  # flat in percentage points
+    assert res.p_value < 0.05 and res.estimate < 0  # narrowing in log-odds
+    reading = res.scale_reading(alpha=0.05)
+    assert reading.startswith("narrowing in log-odds, flat in percentage points")
+    assert reading in res.interpretation() and reading in res.claim_fields()["note"]
+    # where both scales agree nothing is added
+    same = run("widening")
+    assert same.scale_reading() == "" and same.claim_fields()["note"] == same.note

@@ -30,6 +30,13 @@ def check_level(level: Any, name: str = "level") -> float:
     return level
 
 
+def check_int(value: Any, name: str, minimum: int) -> int:
+    """An integer argument (not a boolean) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise StatisticsInputError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         options = ", ".join(repr(c) for c in choices)

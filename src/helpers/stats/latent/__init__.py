@@ -1,9 +1,11 @@
-"""Latent variable models for the two headline claims of the 2018 report (issue 11).
+"""Latent variable models for the two headline claims of the 2018 report.
 
 * :func:`fit_trait_model` (``trait``): one continuous trait, the one-factor 2PL, marginal
   ML with Gauss-Hermite quadrature on unique response patterns.
-* :func:`fit_class_model` (``classes``): K discrete classes (the pattern EM of
-  :mod:`helpers.stats.groups`), model-based class shares.
+* :func:`fit_class_model` (``classes``): K discrete classes, model-based class shares.
+* :mod:`helpers.stats.latent.engine`: the one latent-class engine (response patterns,
+  batched EM, simulation, posteriors, the bootstrap LR of K + 1 against K classes) that
+  every latent class fit of the project runs on.
 * :func:`two_groups_test` (``two_groups``): "offenders form two groups" = two discrete
   classes fit better than a continuous trait (LR calibrated by a parametric bootstrap
   under the 2PL, Besag-Clifford stopping) AND the advanced class is a small minority.
@@ -12,9 +14,6 @@
   and item x wave effects (LR test, 1 df; logit scale).
 * :mod:`helpers.stats.latent.planted`: random planted data sets (independent of the project's
   synthetic generator) for method checks.
-
-Only numpy, scipy, pandas, statsmodels, helpers.errors, helpers.stats and helpers.stats.groups
-are imported, so the package can move to helpers/stats/latent/ unchanged.
 """
 
 from helpers.stats.latent.classes import ClassModelResult, fit_class_model

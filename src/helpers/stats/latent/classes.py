@@ -1,7 +1,7 @@
 """Discrete groups: a K-class binary latent class model fitted on response patterns.
 
-Reuses the batched pattern EM of :mod:`helpers.stats.groups` (``fit_many``: random starts,
-a short burn-in for every start, the best ones iterated to convergence). Missing
+Runs the batched pattern EM of :mod:`helpers.stats.latent.engine` (random starts, a short
+burn-in for every start, the best ones iterated to convergence). Missing
 answers are marginalised (full-information likelihood), as there. Class shares are
 MODEL-BASED (the fitted mixing proportions), not shares of modal assignments, which
 are biased low for a small class when entropy is modest.
@@ -16,14 +16,11 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.groups import (
-    BURN_IN,
-    EM_MAX_ITER,
-    EM_TOL,
-    EPS,
-    check_int,
-    fit_many,
-    random_starts,
+from helpers.stats.checks import check_int
+from helpers.stats.latent.engine import (
+    class_posterior,
+    fit_classes,
+    simulate_classes,
     validate_items,
     validate_weights,
     weighted_patterns,
@@ -60,7 +57,7 @@ class ClassModelResult:
         """
         n = check_int(n, "n", 1)
         rng = np.random.default_rng(rng)
-        x, cls = _simulate(self.shares.to_numpy(), self.profiles.to_numpy(), n, rng)
+        x, cls = simulate_classes(self.shares.to_numpy(), self.profiles.to_numpy(), n, rng)
         if missing is not None:
             miss = np.asarray(missing, dtype=bool)
             if miss.shape != x.shape:
@@ -69,44 +66,6 @@ class ClassModelResult:
         out = pd.DataFrame(x, columns=list(self.profiles.columns))
         out.attrs["classes"] = cls
         return out
-
-
-def _simulate(shares, profiles, n, rng):
-    cls = rng.choice(shares.size, size=n, p=shares / shares.sum())
-    x = (rng.random((n, profiles.shape[1])) < profiles[cls]).astype(float)
-    return x, cls
-
-
-def _fit_patterns(u, m, freq, k, rng, n_init, informed=None, tol=EM_TOL, max_iter=EM_MAX_ITER,
-                  burn_in=BURN_IN, keep=None):
-    """Best K-class solution for each row of ``freq`` (R, P); ``informed`` = (shares, profiles) start.
-
-    Returns shares (R, K), profiles (R, K, J), loglik (R,), converged (R,), classes sorted
-    by share (largest first).
-    """
-    r_count = freq.shape[0]
-    j = u.shape[1]
-    log_pi, theta = random_starts(rng, r_count * n_init, k, j)
-    log_pi, theta = log_pi.reshape(r_count, n_init, k), theta.reshape(r_count, n_init, k, j)
-    if informed is not None:
-        log_pi[:, 0] = np.log(np.clip(informed[0], EPS, None))
-        theta[:, 0] = np.clip(informed[1], 0.01, 0.99)
-    keep = keep if keep is not None else min(n_init, max(2, n_init // 4))
-    lp, th, ll, cv = fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=keep, burn_in=burn_in)
-    pi = np.exp(lp)
-    pi /= pi.sum(axis=1, keepdims=True)
-    order = np.argsort(-pi, axis=1, kind="stable")
-    rows = np.arange(r_count)[:, None]
-    return pi[rows, order], th[rows, order], ll, cv
-
-
-def _posterior(u, m, shares, profiles):
-    """Class membership probabilities of patterns (P, K)."""
-    th = np.clip(profiles, EPS, 1 - EPS)
-    logf = u @ np.log(th).T + (m - u) @ np.log1p(-th).T + np.log(np.clip(shares, EPS, None))[None, :]
-    logf -= logf.max(axis=1, keepdims=True)
-    post = np.exp(logf)
-    return post / post.sum(axis=1, keepdims=True)
 
 
 def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, weights=None) -> ClassModelResult:
@@ -130,9 +89,9 @@ def fit_class_model(items, *, k: int = 2, n_init: int = 20, seed: int = 2018, we
     w = validate_weights(weights, n)
     patterns, inv, freq, u, m = weighted_patterns(x, w)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2, k]))
-    pi, th, ll, cv = _fit_patterns(u, m, freq[None, :], k, rng, n_init)
+    pi, th, ll, cv = fit_classes(u, m, freq[None, :], k, rng, n_init)
     pi, th, ll = pi[0], th[0], float(ll[0])
-    post = _posterior(u, m, pi, th)[inv]
+    post = class_posterior(u, m, pi, th)[inv]
     labels = pd.Index(range(k), name="class")
     return ClassModelResult(
         loglik=ll, n_parameters=n_par, bic=float(-2 * ll + n_par * math.log(n)), aic=float(-2 * ll + 2 * n_par),

@@ -1,4 +1,4 @@
-"""A widening gap, tested inside ONE latent class model (issue 11).
+"""A widening gap, tested inside ONE latent class model.
 
 Model (two latent classes c = 0, 1; waves w; items j; t_w = wave_w - mean of the waves):
 
@@ -51,9 +51,8 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.checks import check_level
-from helpers.stats.groups import check_int, compress_patterns, validate_items
-from helpers.stats.latent import classes as _classes
+from helpers.stats.checks import check_int, check_level
+from helpers.stats.latent.engine import class_posterior, compress_patterns, fit_classes, validate_items
 from helpers.stats.results import TestResult
 
 __all__ = ["GapChangeResult", "gap_change_test"]
@@ -96,15 +95,45 @@ class GapChangeResult(TestResult):
         per = (f"{self.estimate:+.2f} log-odds per wave ({self.level:.0%} interval {self.low:+.2f} to "
                f"{self.high:+.2f}; LR p = {p:.3g})")
         if p >= alpha:
-            return ("No change of the gap between the advanced class and the majority can be shown: " + per +
+            text = ("No change of the gap between the advanced class and the majority can be shown: " + per +
                     ". Drift common to both classes and a changing class share are allowed for and do not count.")
-        if self.estimate > 0:
-            return ("The gap between the advanced class and the majority on the advanced items widens: " + per + ".")
-        return "The gap between the advanced class and the majority on the advanced items NARROWS: " + per + "."
+        elif self.estimate > 0:
+            text = "The gap between the advanced class and the majority on the advanced items widens: " + per + "."
+        else:
+            text = "The gap between the advanced class and the majority on the advanced items NARROWS: " + per + "."
+        reading = self.scale_reading(alpha)
+        return text + (f" The two scales disagree: {reading}." if reading else "")
 
-    def claim_fields(self) -> dict:
-        """Keyword arguments for ``Chapter.claim``: widening = delta > 0 (direction 'greater', null 0)."""
-        return {"result": self, "direction": "greater", "null_value": 0.0, "note": self.note}
+    def scale_reading(self, alpha: float = 0.05) -> str:
+        """Empty when the logit-scale test and the percentage-point change of the gap agree; else both readings.
+
+        Each scale reads "widening", "narrowing" (p < ``alpha``, by the sign of its change per
+        wave) or "flat". The test is on the logit scale (declared in advance); the same change of
+        the log-odds gap can be a flat or opposite change in percentage points (a rise near 5 %
+        is a large logit change, near 75 % a small one), so a reader is told when they differ,
+        e.g. "narrowing in log-odds, flat in percentage points".
+        """
+        check_level(alpha, "alpha")
+        pp = self.extra["gap_pp_change"]
+
+        def word(p, estimate):
+            return "flat" if p >= alpha else ("widening" if estimate > 0 else "narrowing")
+
+        logit, points = word(self.p_value, self.estimate), word(pp["p"], pp["estimate"])
+        if logit == points:
+            return ""
+        return (f"{logit} in log-odds, {points} in percentage points (the percentage-point gap changes by "
+                f"{pp['estimate']:+.1f} points per wave, {self.level:.0%} interval {pp['low']:+.1f} to "
+                f"{pp['high']:+.1f}, Wald p = {pp['p']:.3g})")
+
+    def claim_fields(self, alpha: float = 0.05) -> dict:
+        """Keyword arguments for ``Chapter.claim``: widening = delta > 0 (direction 'greater', null 0).
+
+        The note says so when the percentage-point change of the gap reads otherwise at ``alpha``.
+        """
+        reading = self.scale_reading(alpha)
+        note = self.note + (f"; the scales disagree: {reading}" if reading else "")
+        return {"result": self, "direction": "greater", "null_value": 0.0, "note": note}
 
 
 # ----------------------------------------------------------------------------------
@@ -285,16 +314,8 @@ def _check_names(names, value, label):
     return out
 
 
-def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, n_starts: int = 5,
-                    seed: int = 2018) -> GapChangeResult:
-    """Does the log-odds gap between the advanced class and the majority change per wave?
-
-    ``items``: DataFrame with (at least) the ``advanced`` and ``mainstream`` 0/1 columns
-    (rows = respondents, NaN = missing, marginalised); ``waves``: one number per row (e.g.
-    the survey year; the slope delta is per unit of it). ``n_starts``: EM starts for each
-    model (the pooled two-class LCA's posteriors, then random posteriors). Wald
-    intervals at ``level``. Deterministic for a ``seed``. See the module docstring.
-    """
+def _checked(items, waves, advanced, mainstream, level, n_starts, seed):
+    """Validated arguments: answers (advanced then mainstream columns), wave values and index, settings."""
     if not isinstance(items, pd.DataFrame):
         raise StatisticsInputError(f"items must be a pandas DataFrame of 0/1 columns, got {type(items).__name__}")
     names = list(items.columns)
@@ -303,9 +324,8 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
     overlap = set(adv) & set(main)
     if overlap:
         raise StatisticsInputError(f"item {sorted(overlap)[0]!r} is in both advanced and mainstream")
-    level = check_level(level)
-    n_starts = check_int(n_starts, "n_starts", 1)
-    seed = check_int(seed, "seed", 0)
+    settings = {"level": check_level(level), "n_starts": check_int(n_starts, "n_starts", 1),
+                "seed": check_int(seed, "seed", 0), "advanced": adv}
     cols = adv + main
     x, _ = validate_items(items[cols])
     n = x.shape[0]
@@ -320,45 +340,25 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
     values, wave_index = np.unique(wv, return_inverse=True)
     if values.size < 2:
         raise StatisticsInputError("waves must hold at least two distinct waves")
-    t = values - values.mean()
-    adv_mask = np.array([c in adv for c in cols])
-    started = time.perf_counter()
-    d1 = _Data(x, wave_index, t, adv_mask, with_delta=True)
-    d0 = _Data(x, wave_index, t, adv_mask, with_delta=False)
-    j, w_count = len(cols), values.size
-    if n <= d1.k + w_count:
-        raise StatisticsInputError(f"items has {n} rows, too few for {d1.k + w_count} parameters")
+    return x, cols, values, wave_index, settings
 
-    # starts: pooled LCA2 posteriors (waves ignored), then random posteriors
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 11, 4]))
+
+def _start_posteriors(x, d0, n_starts, rng):
+    """Starts: the pooled two-class LCA's posteriors (waves ignored), then random posteriors (rows of d0)."""
     pats, inv = compress_patterns(x)
     pf = np.bincount(inv, minlength=pats.shape[0]).astype(float)
     pu, pm = np.nan_to_num(pats, nan=0.0), (~np.isnan(pats)).astype(float)
-    pi, th, _, _ = _classes._fit_patterns(pu, pm, pf[None, :], 2, rng, 10)
-    informed = _classes._posterior(d0.u, d0.m, pi[0], th[0])[:, 1]  # rows of d0 (pattern x wave)
-    starts = [informed] + [rng.uniform(0.0, 1.0, size=d0.freq.size) for _ in range(n_starts - 1)]
+    pi, th, _, _ = fit_classes(pu, pm, pf[None, :], 2, rng, 10)
+    informed = class_posterior(d0.u, d0.m, pi[0], th[0])[:, 1]  # rows of d0 (pattern x wave)
+    return [informed] + [rng.uniform(0.0, 1.0, size=d0.freq.size) for _ in range(n_starts - 1)]
 
-    coef0, lam0, ll0, conv0 = _fit(d0, starts)
-    null_as_full = (np.r_[coef0, 0.0], lam0)
-    coef1, lam1, ll1, conv1 = _fit(d1, starts[:1], extra_starts=[null_as_full])
-    lr = max(0.0, 2.0 * (ll1 - ll0))
-    p = float(stats.chi2.sf(lr, 1))
 
-    v = np.concatenate([coef1, lam1])
-    hess = _hessian(d1, v)
-    try:
-        cov = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(-hess)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    k = d1.k
-    delta = float(coef1[k - 1])
-    se_delta = math.sqrt(max(cov[k - 1, k - 1], 0.0))
-
-    # per-wave gaps: logit scale (linear in the parameters) and percentage points (delta method)
-    adv_idx = np.flatnonzero(adv_mask)
+def _gap_table(d1, v, cov, values, z):
+    """Per-wave gaps: logit scale (linear in the parameters) and percentage points (delta method)."""
+    j, k, t = d1.j, d1.k, d1.t
+    adv_idx = np.flatnonzero(d1.adv)
     rows = []
-    for w in range(w_count):
+    for w in range(values.size):
         lin = np.zeros(v.size)
         lin[j + adv_idx] = 1.0 / adv_idx.size
         lin[k - 1] = t[w]
@@ -375,22 +375,87 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
         rows.append({"wave": values[w], "gap_logit": g_logit, "low": g_logit - z * se_logit,
                      "high": g_logit + z * se_logit, "gap_pp": 100 * g_pp, "low_pp": 100 * (g_pp - z * se_pp),
                      "high_pp": 100 * (g_pp + z * se_pp)})
-    gaps = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _pp_change(d1, v, cov, z):
+    """Least-squares change per wave unit of the percentage-point gap, with a delta-method Wald test."""
+    k, t = d1.k, d1.t
+    adv_idx = np.flatnonzero(d1.adv)
+
+    def slope(vec):
+        _, _, prob = _cell_logp(d1, vec[:k])
+        gap = (prob[adv_idx, :, 1] - prob[adv_idx, :, 0]).mean(axis=0)  # per wave
+        return float(100 * (t @ gap) / (t @ t))
+
+    est = slope(v)
+    grad = np.array([(slope(v + e) - slope(v - e)) / 2e-6 for e in np.eye(v.size) * 1e-6])
+    se = math.sqrt(max(grad @ cov @ grad, 0.0))
+    p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
+    return {"estimate": est, "se": se, "low": est - z * se, "high": est + z * se, "p": p,
+            "scale": "percentage points per wave unit (least-squares slope of the per-wave gaps)"}
+
+
+def _item_table(d1, coef1, cols, values):
+    """Alpha, beta and the fitted class probabilities per wave of every item."""
+    j = d1.j
+    _, _, prob = _cell_logp(d1, coef1)
+    item_rows = []
+    for jj, name in enumerate(cols):
+        row = {"item": name, "tag": "advanced" if d1.adv[jj] else "mainstream", "alpha": coef1[jj],
+               "beta": coef1[j + jj]}
+        for w in range(values.size):
+            row[f"p_majority_{values[w]:g}"] = prob[jj, w, 0]
+            row[f"p_advanced_{values[w]:g}"] = prob[jj, w, 1]
+        item_rows.append(row)
+    return pd.DataFrame(item_rows).set_index("item")
+
+
+def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, n_starts: int = 5,
+                    seed: int = 2018) -> GapChangeResult:
+    """Does the log-odds gap between the advanced class and the majority change per wave?
+
+    ``items``: DataFrame with (at least) the ``advanced`` and ``mainstream`` 0/1 columns
+    (rows = respondents, NaN = missing, marginalised); ``waves``: one number per row (e.g.
+    the survey year; the slope delta is per unit of it). ``n_starts``: EM starts for each
+    model (the pooled two-class LCA's posteriors, then random posteriors). Wald
+    intervals at ``level``. Deterministic for a ``seed``. See the module docstring.
+    """
+    x, cols, values, wave_index, settings = _checked(items, waves, advanced, mainstream, level, n_starts, seed)
+    level, adv = settings["level"], settings["advanced"]
+    n = x.shape[0]
+    t = values - values.mean()
+    adv_mask = np.array([c in adv for c in cols])
+    started = time.perf_counter()
+    d1 = _Data(x, wave_index, t, adv_mask, with_delta=True)
+    d0 = _Data(x, wave_index, t, adv_mask, with_delta=False)
+    w_count = values.size
+    if n <= d1.k + w_count:
+        raise StatisticsInputError(f"items has {n} rows, too few for {d1.k + w_count} parameters")
+    rng = np.random.default_rng(np.random.SeedSequence([settings["seed"], 11, 4]))
+    starts = _start_posteriors(x, d0, settings["n_starts"], rng)
+    coef0, lam0, ll0, conv0 = _fit(d0, starts)
+    null_as_full = (np.r_[coef0, 0.0], lam0)
+    coef1, lam1, ll1, conv1 = _fit(d1, starts[:1], extra_starts=[null_as_full])
+    lr = max(0.0, 2.0 * (ll1 - ll0))
+    p = float(stats.chi2.sf(lr, 1))
+
+    v = np.concatenate([coef1, lam1])
+    hess = _hessian(d1, v)
+    try:
+        cov = np.linalg.inv(-hess)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(-hess)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    k = d1.k
+    delta = float(coef1[k - 1])
+    se_delta = math.sqrt(max(cov[k - 1, k - 1], 0.0))
+    gaps = _gap_table(d1, v, cov, values, z)
     labels = values.astype(int) if np.all(values == np.round(values)) else values  # waves are years
     se_lam = np.sqrt(np.clip(np.diag(cov)[k:], 0.0, None))
     gaps["wave"] = labels
     shares = pd.DataFrame({"wave": labels, "n": d1.wave_total.astype(int), "share": special.expit(lam1),
                            "low": special.expit(lam1 - z * se_lam), "high": special.expit(lam1 + z * se_lam)})
-    _, _, prob = _cell_logp(d1, coef1)
-    item_rows = []
-    for jj, name in enumerate(cols):
-        row = {"item": name, "tag": "advanced" if adv_mask[jj] else "mainstream", "alpha": coef1[jj],
-               "beta": coef1[j + jj]}
-        for w in range(w_count):
-            row[f"p_majority_{values[w]:g}"] = prob[jj, w, 0]
-            row[f"p_advanced_{values[w]:g}"] = prob[jj, w, 1]
-        item_rows.append(row)
-    items_table = pd.DataFrame(item_rows).set_index("item")
     note = (f"two-class model, class shares free per wave, item x wave effects on every item; delta = change per "
             f"wave unit of the log-odds gap on {', '.join(adv)} (mainstream items anchor the classes); LR test of "
             f"delta = 0, chi-square 1 df; Wald interval from the observed information; waves centred at "
@@ -399,11 +464,12 @@ def gap_change_test(items, waves, *, advanced, mainstream, level: float = 0.95, 
              "converged": bool(conv0 and conv1), "n_parameters": int(d1.k + w_count),
              "n_parameters_null": int(d0.k + w_count), "interval_method": "Wald, observed information",
              "wave_centre": float(values.mean()), "seconds": time.perf_counter() - started,
-             "rows": int(d1.freq.size), "coefficients": coef1, "share_logits": lam1}
+             "rows": int(d1.freq.size), "coefficients": coef1, "share_logits": lam1,
+             "gap_pp_change": _pp_change(d1, v, cov, z)}
     return GapChangeResult(
         test=TEST_NAME, method="lca_class_by_wave_lr", statistic=float(lr), p_value=p, estimate=delta,
         low=delta - z * se_delta, high=delta + z * se_delta, level=level, n=int(n),
         scale=("change per wave unit of the log-odds gap (advanced vs majority class) on each advanced item "
                "(logit scale)"),
-        alternative="two-sided", note=note, gaps=gaps, shares=shares, items=items_table, loglik=float(ll1),
-        loglik_null=float(ll0), extra=extra)
+        alternative="two-sided", note=note, gaps=gaps, shares=shares, items=_item_table(d1, coef1, cols, values),
+        loglik=float(ll1), loglik_null=float(ll0), extra=extra)

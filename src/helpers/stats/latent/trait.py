@@ -12,7 +12,7 @@ gradient) in the slope-intercept form logit P = a_j theta + c_j, with bounded
 slopes |a_j| <= A_MAX and intercepts |c_j| <= C_MAX, so items endorsed by almost
 nobody or almost everybody stay finite; difficulties are b_j = -c_j / a_j.
 
-Missing answers follow :mod:`helpers.stats.groups`: full-information likelihood, a
+Missing answers follow :mod:`helpers.stats.latent.engine`: full-information likelihood, a
 missing answer contributes no factor to its respondent's likelihood (missing at
 random); a respondent with no answered item is an error. The sign of theta is not
 identified (a -> -a leaves the likelihood unchanged): the fit is oriented so that
@@ -34,9 +34,11 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.groups import check_int, validate_items, validate_weights, weighted_patterns
+from helpers.stats.checks import check_int
+from helpers.stats.latent.engine import validate_items, validate_weights, weighted_patterns
 
-__all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX"]
+__all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX", "quadrature", "trait_start_values",
+           "fit_trait_patterns", "fit_trait_batch", "fit_trait_best"]
 
 #: Bounds on the slope-intercept parameters (keep extreme items finite).
 A_MAX = 10.0
@@ -82,7 +84,7 @@ def _pattern_loglik(params, u, m, nodes, log_w):
     return special.logsumexp(logf, axis=1)
 
 
-def _start_values(u, m, freq):
+def trait_start_values(u, m, freq):
     """Intercepts from the item means (a = 1 shrinks the logit by about sqrt(1 + pi a^2 / 8))."""
     endorsed = freq @ u + 0.5
     answered = freq @ m + 1.0
@@ -92,11 +94,11 @@ def _start_values(u, m, freq):
     return np.concatenate([a, np.clip(c, -C_MAX + 1, C_MAX - 1)])
 
 
-def _fit_patterns(u, m, freq, n_quadrature, start=None):
+def fit_trait_patterns(u, m, freq, n_quadrature, start=None):
     """Maximise the marginal log-likelihood on patterns. Returns params, loglik, converged."""
     nodes, log_w = quadrature(n_quadrature)
     j = u.shape[1]
-    x0 = _start_values(u, m, freq) if start is None else np.asarray(start, dtype=float).copy()
+    x0 = trait_start_values(u, m, freq) if start is None else np.asarray(start, dtype=float).copy()
     bounds = [(-A_MAX, A_MAX)] * j + [(-C_MAX, C_MAX)] * j
     total = float(freq.sum())
 
@@ -113,7 +115,7 @@ def _fit_patterns(u, m, freq, n_quadrature, start=None):
     return params, ll, bool(res.success)
 
 
-def _fit_patterns_batch(u, m, freq, n_quadrature, start, tol=1e-8, max_iter=100):
+def fit_trait_batch(u, m, freq, n_quadrature, start, tol=1e-8, max_iter=100):
     """Fit R data sets at once (freq: (R, P)) by BHHH scoring with step halving, from ``start``.
 
     The direction solves I d = g with I = sum_p n_p s_p s_p' (outer product of the
@@ -181,25 +183,25 @@ def _fit_patterns_batch(u, m, freq, n_quadrature, start, tol=1e-8, max_iter=100)
     # any data set still active, or stopped by a failed line search with a large gradient: L-BFGS-B
     ok = ~active
     for r in np.flatnonzero(active):
-        params[r], ll[r], _ = _fit_patterns(u, m, freq[r], n_quadrature, start=params[r])
+        params[r], ll[r], _ = fit_trait_patterns(u, m, freq[r], n_quadrature, start=params[r])
     flip = params[:, :j].sum(axis=1) < 0
     params[flip, :j] *= -1
     return params, ll, ok
 
 
-def _fit_best(u, m, freq, n_quadrature, rng, n_starts=5):
+def fit_trait_best(u, m, freq, n_quadrature, rng, n_starts=5):
     """Best of several starts: item-mean start values, then random slopes in (-2, 2).
 
     With weakly associated items the 2PL likelihood has several local maxima (slopes
     near 0 of either sign), so one start is not enough on real data.
     """
-    best = _fit_patterns(u, m, freq, n_quadrature)
+    best = fit_trait_patterns(u, m, freq, n_quadrature)
     j = u.shape[1]
-    base = _start_values(u, m, freq)
+    base = trait_start_values(u, m, freq)
     for _ in range(n_starts - 1):
         start = base.copy()
         start[:j] = rng.uniform(-2.0, 2.0, size=j)
-        fit = _fit_patterns(u, m, freq, n_quadrature, start=start)
+        fit = fit_trait_patterns(u, m, freq, n_quadrature, start=start)
         if fit[1] > best[1] + 1e-9:
             best = fit
     return best
@@ -279,7 +281,7 @@ def fit_trait_model(items, *, n_quadrature: int = 21, weights=None, n_starts: in
     """Fit the one-factor 2PL model by marginal maximum likelihood (Gauss-Hermite quadrature).
 
     ``items``: DataFrame of 0/1 columns (rows = respondents; NaN = missing, marginalised
-    out as in :func:`helpers.stats.groups.fit_latent_classes`). ``n_quadrature``: number of
+    out as in the latent class models). ``n_quadrature``: number of
     Gauss-Hermite points for the N(0, 1) trait (21, as R ``ltm``'s default).
     ``weights`` (optional, positive) are rescaled to sum to n and enter as a
     pseudo-likelihood; BIC is then approximate. ``n_starts``: starting points (item-mean
@@ -294,7 +296,7 @@ def fit_trait_model(items, *, n_quadrature: int = 21, weights=None, n_starts: in
         raise StatisticsInputError(f"items has {j} column; a trait model needs at least 2 items")
     w = validate_weights(weights, n)
     patterns, inv, freq, u, m = weighted_patterns(x, w)
-    params, ll, conv = _fit_best(u, m, freq, n_quadrature, np.random.default_rng(n_starts), n_starts)
+    params, ll, conv = fit_trait_best(u, m, freq, n_quadrature, np.random.default_rng(n_starts), n_starts)
     settings = {"n_starts": n_starts, "patterns": int(patterns.shape[0]), "weighted": w is not None,
                 "missing_values": bool(np.isnan(x).any()), "method": "marginal ML, L-BFGS-B, analytic gradient"}
     return _result(params, ll, conv, names, n, n_quadrature, settings)

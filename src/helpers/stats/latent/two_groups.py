@@ -43,17 +43,22 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import StatisticsInputError
-from helpers.stats.checks import check_level
-from helpers.stats.groups import check_int, compress_patterns, validate_items
-from helpers.stats.latent import classes as _classes
-from helpers.stats.latent import trait as _trait
+from helpers.stats.checks import check_int, check_level
+from helpers.stats.latent.engine import (
+    compress_patterns,
+    fit_classes,
+    pool_patterns,
+    simulate_classes,
+    validate_items,
+)
+from helpers.stats.latent.trait import fit_trait_batch, fit_trait_best, fit_trait_model, trait_start_values
 from helpers.stats.results import TestResult
 
 __all__ = ["TwoGroupsResult", "two_groups_test"]
 
 TEST_NAME = "groups or continuum: LCA2 vs 2PL likelihood ratio, parametric bootstrap under the 2PL"
 #: Bootstrap fits: random starts per replicate besides the informed start, and EM settings
-#: (per-respondent tolerance 1e-6 as in helpers.stats.groups' BLRT).
+#: (per-respondent tolerance 1e-6 as in the BLRT of helpers.stats.groups).
 BOOT_N_INIT = 3
 BOOT_BURN_IN = (50, 1e-5)
 BOOT_TOL = 1e-6
@@ -139,19 +144,95 @@ def _advanced_class(profiles, adv_mask):
     return np.argmax(profiles[..., adv_mask].mean(axis=-1), axis=-1)
 
 
-def _pool(datasets, w_rows=None):
-    """Common pattern matrix (u, m) and per-data-set frequencies (R, P) of simulated data sets."""
-    per = []
-    for x in datasets:
-        pats, inv = compress_patterns(x)
-        per.append((pats, np.bincount(inv, minlength=pats.shape[0]).astype(float)))
-    patterns, inv_all = compress_patterns(np.vstack([p for p, _ in per]))
-    freq = np.zeros((len(per), patterns.shape[0]))
-    offset = 0
-    for b, (pats, f) in enumerate(per):
-        np.add.at(freq[b], inv_all[offset:offset + pats.shape[0]], f)
-        offset += pats.shape[0]
-    return np.nan_to_num(patterns, nan=0.0), (~np.isnan(patterns)).astype(float), freq
+def _checked(items, advanced, small_minority, n_bootstrap, sequential_h, n_share_bootstrap, n_init, n_quadrature,
+             seed, level):
+    """Validated arguments of :func:`two_groups_test` (errors name the argument)."""
+    x, names = validate_items(items)
+    adv_mask = _check_columns(names, advanced)
+    if isinstance(small_minority, bool) or not isinstance(small_minority, numbers.Real) or not 0 < small_minority < 1:
+        raise StatisticsInputError(f"small_minority={small_minority!r} must be a share strictly between 0 and 1")
+    settings = {
+        "n_bootstrap": check_int(n_bootstrap, "n_bootstrap", 19),
+        "sequential_h": None if sequential_h is None else check_int(sequential_h, "sequential_h", 1),
+        "n_share_bootstrap": check_int(n_share_bootstrap, "n_share_bootstrap", 19),
+        "n_init": check_int(n_init, "n_init", 1), "n_quadrature": check_int(n_quadrature, "n_quadrature", 2),
+        "seed": check_int(seed, "seed", 0), "level": check_level(level), "small_minority": float(small_minority),
+    }
+    n, j = x.shape
+    if j < 3:
+        raise StatisticsInputError(f"items has {j} columns; two classes need at least 3 items to be identified")
+    if n <= 2 * j + 1:
+        raise StatisticsInputError(f"items has {n} rows, too few for {2 * j + 1} parameters")
+    return x, names, adv_mask, settings
+
+
+def _null_bootstrap(u, m, freq, tr_params, classes, lr, missing, rng, settings):
+    """Parametric bootstrap of the LR under the fitted 2PL with Besag-Clifford stopping.
+
+    Returns the bootstrap LRs, the number of exceedances, whether the sequential rule stopped
+    sampling, and the p-value.
+    """
+    n, j = missing.shape
+    n_bootstrap, h, n_quadrature = settings["n_bootstrap"], settings["sequential_h"], settings["n_quadrature"]
+    a, c = tr_params[:j], tr_params[j:]
+    default_start = trait_start_values(u, m, freq)
+    lrs: list[float] = []
+    exceed = 0
+    stopped = False
+    while len(lrs) < n_bootstrap and not stopped:
+        # small first batches: under the null the sequential rule often stops after a few dozen samples
+        size = min(BATCH, max(25, len(lrs)), n_bootstrap - len(lrs))
+        sims = []
+        for _ in range(size):
+            theta = rng.standard_normal(n)
+            prob = 1.0 / (1.0 + np.exp(-(theta[:, None] * a + c)))
+            xs = (rng.random((n, j)) < prob).astype(float)
+            xs[missing] = np.nan
+            sims.append(xs)
+        bu, bm, bf = pool_patterns(sims)
+        # two starts per sample (the fitted 2PL and the item-mean start): the 2PL can have local maxima
+        ll_t = np.maximum(fit_trait_batch(bu, bm, bf, n_quadrature, tr_params)[1],
+                          fit_trait_batch(bu, bm, bf, n_quadrature, default_start)[1])
+        ll_c = fit_classes(bu, bm, bf, 2, rng, BOOT_N_INIT + 1, informed=classes, tol=BOOT_TOL,
+                           max_iter=BOOT_MAX_ITER, burn_in=BOOT_BURN_IN, keep=2)[2]
+        for value in 2.0 * (ll_c - ll_t):
+            lrs.append(float(value))
+            exceed += int(value >= lr - 1e-8)
+            if h is not None and exceed >= h:
+                stopped = True
+                break
+    b = len(lrs)
+    p = h / b if stopped else (1 + exceed) / (b + 1)
+    return np.array(lrs), exceed, stopped, float(p)
+
+
+def _share_interval(classes, adv_mask, missing, rng, settings):
+    """Bootstrap shares of the advanced class under the fitted LCA2 and their percentile interval."""
+    pi, th = classes
+    n, count, level = missing.shape[0], settings["n_share_bootstrap"], settings["level"]
+    sims = []
+    for _ in range(count):
+        xs, _cls = simulate_classes(pi, th, n, rng)
+        xs[missing] = np.nan
+        sims.append(xs)
+    su, sm, sf = pool_patterns(sims)
+    bpi, bth, _, _ = fit_classes(su, sm, sf, 2, rng, 3, informed=(pi, th), tol=BOOT_TOL,
+                                 max_iter=BOOT_MAX_ITER, burn_in=BOOT_BURN_IN, keep=2)
+    boot_share = bpi[np.arange(count), _advanced_class(bth, adv_mask)]
+    low, high = (float(v) for v in np.quantile(boot_share, [(1 - level) / 2, (1 + level) / 2], method="linear"))
+    return boot_share, low, high
+
+
+def _note(lr, b, stopped, names, adv_mask, share, smaller, settings):
+    h = settings["sequential_h"]
+    return (f"LR = 2(ll_LCA2 - ll_2PL) = {lr:.2f}; parametric bootstrap under the fitted 2PL, "
+            f"{b} samples" + (f" (Besag-Clifford stop at h = {h} exceedances)" if stopped else "")
+            + f"; advanced class = higher mean probability on {', '.join(np.array(names)[adv_mask])}; "
+            f"its model-based share {share:.3f} with a {settings['level']:.0%} percentile interval from "
+            f"{settings['n_share_bootstrap']} parametric bootstrap samples under the LCA2; advanced class "
+            + ("is" if smaller else "is NOT") + " the smaller class; "
+            f"supported only if adjusted p < alpha, the advanced class is smaller and the interval's upper end "
+            f"< {settings['small_minority']:g}")
 
 
 def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstrap: int = 499,
@@ -167,109 +248,48 @@ def two_groups_test(items, *, advanced, small_minority: float = 0.25, n_bootstra
     interval at ``level``. ``n_init``: random starts of the LCA2 on the real data.
     Deterministic for a ``seed``. Unweighted (simple random sampling of respondents).
     """
-    x, names = validate_items(items)
-    adv_mask = _check_columns(names, advanced)
-    if isinstance(small_minority, bool) or not isinstance(small_minority, numbers.Real) or not 0 < small_minority < 1:
-        raise StatisticsInputError(f"small_minority={small_minority!r} must be a share strictly between 0 and 1")
-    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 19)
-    if sequential_h is not None:
-        sequential_h = check_int(sequential_h, "sequential_h", 1)
-    n_share_bootstrap = check_int(n_share_bootstrap, "n_share_bootstrap", 19)
-    n_init = check_int(n_init, "n_init", 1)
-    n_quadrature = check_int(n_quadrature, "n_quadrature", 2)
-    seed = check_int(seed, "seed", 0)
-    level = check_level(level)
+    x, names, adv_mask, settings = _checked(items, advanced, small_minority, n_bootstrap, sequential_h,
+                                            n_share_bootstrap, n_init, n_quadrature, seed, level)
     n, j = x.shape
-    if j < 3:
-        raise StatisticsInputError(f"items has {j} columns; two classes need at least 3 items to be identified")
-    if n <= 2 * j + 1:
-        raise StatisticsInputError(f"items has {n} rows, too few for {2 * j + 1} parameters")
     started = time.perf_counter()
     patterns, inv = compress_patterns(x)
     freq = np.bincount(inv, minlength=patterns.shape[0]).astype(float)
     u = np.nan_to_num(patterns, nan=0.0)
     m = (~np.isnan(patterns)).astype(float)
     missing = np.isnan(x)
-    ss = np.random.SeedSequence([seed, 2018, 11])
+    ss = np.random.SeedSequence([settings["seed"], 2018, 11])
     rng_fit, rng_null, rng_share = (np.random.default_rng(s) for s in ss.spawn(3))
 
-    tr_params, ll_trait, tr_conv = _trait._fit_best(u, m, freq, n_quadrature, rng_fit, 5)
-    pi, th, ll_cls, cls_conv = _classes._fit_patterns(u, m, freq[None, :], 2, rng_fit, n_init)
+    tr_params, ll_trait, tr_conv = fit_trait_best(u, m, freq, settings["n_quadrature"], rng_fit, 5)
+    pi, th, ll_cls, cls_conv = fit_classes(u, m, freq[None, :], 2, rng_fit, settings["n_init"])
     pi, th, ll_cls = pi[0], th[0], float(ll_cls[0])
     lr = 2.0 * (ll_cls - ll_trait)
     adv_c = int(_advanced_class(th, adv_mask))
     share = float(pi[adv_c])
     smaller = bool(share < 1.0 - share)
+    lrs, exceed, stopped, p = _null_bootstrap(u, m, freq, tr_params, (pi, th), lr, missing, rng_null, settings)
+    boot_share, low, high = _share_interval((pi, th), adv_mask, missing, rng_share, settings)
 
-    # Parametric bootstrap under the fitted 2PL, Besag-Clifford sequential stopping.
-    a, c = tr_params[:j], tr_params[j:]
-    default_start = _trait._start_values(u, m, freq)
-    lrs: list[float] = []
-    exceed = 0
-    stopped = False
-    while len(lrs) < n_bootstrap and not stopped:
-        # small first batches: under the null the sequential rule often stops after a few dozen samples
-        size = min(BATCH, max(25, len(lrs)), n_bootstrap - len(lrs))
-        sims = []
-        for _ in range(size):
-            theta = rng_null.standard_normal(n)
-            prob = 1.0 / (1.0 + np.exp(-(theta[:, None] * a + c)))
-            xs = (rng_null.random((n, j)) < prob).astype(float)
-            xs[missing] = np.nan
-            sims.append(xs)
-        bu, bm, bf = _pool(sims)
-        # two starts per sample (the fitted 2PL and the item-mean start): the 2PL can have local maxima
-        ll_t = np.maximum(_trait._fit_patterns_batch(bu, bm, bf, n_quadrature, tr_params)[1],
-                          _trait._fit_patterns_batch(bu, bm, bf, n_quadrature, default_start)[1])
-        ll_c = _classes._fit_patterns(bu, bm, bf, 2, rng_null, BOOT_N_INIT + 1, informed=(pi, th), tol=BOOT_TOL,
-                                      max_iter=BOOT_MAX_ITER, burn_in=BOOT_BURN_IN, keep=2)[2]
-        for value in 2.0 * (ll_c - ll_t):
-            lrs.append(float(value))
-            exceed += int(value >= lr - 1e-8)
-            if sequential_h is not None and exceed >= sequential_h:
-                stopped = True
-                break
-    b = len(lrs)
-    p = sequential_h / b if stopped else (1 + exceed) / (b + 1)
-
-    # Percentile interval of the model-based advanced-class share (parametric bootstrap under LCA2).
-    sims = []
-    for _ in range(n_share_bootstrap):
-        xs, _cls = _classes._simulate(pi, th, n, rng_share)
-        xs[missing] = np.nan
-        sims.append(xs)
-    su, sm, sf = _pool(sims)
-    bpi, bth, _, _ = _classes._fit_patterns(su, sm, sf, 2, rng_share, 3, informed=(pi, th), tol=BOOT_TOL,
-                                            max_iter=BOOT_MAX_ITER, burn_in=BOOT_BURN_IN, keep=2)
-    boot_share = bpi[np.arange(n_share_bootstrap), _advanced_class(bth, adv_mask)]
-    low, high = (float(v) for v in np.quantile(boot_share, [(1 - level) / 2, (1 + level) / 2], method="linear"))
-
-    note = (f"LR = 2(ll_LCA2 - ll_2PL) = {lr:.2f}; parametric bootstrap under the fitted 2PL, "
-            f"{b} samples" + (f" (Besag-Clifford stop at h = {sequential_h} exceedances)" if stopped else "")
-            + f"; advanced class = higher mean probability on {', '.join(np.array(names)[adv_mask])}; "
-            f"its model-based share {share:.3f} with a {level:.0%} percentile interval from {n_share_bootstrap} "
-            f"parametric bootstrap samples under the LCA2; advanced class "
-            + ("is" if smaller else "is NOT") + " the smaller class; "
-            f"supported only if adjusted p < alpha, the advanced class is smaller and the interval's upper end "
-            f"< {small_minority:g}")
     profiles = pd.DataFrame({"advanced class": th[adv_c], "majority class": th[1 - adv_c], "advanced item": adv_mask},
                             index=pd.Index(list(names), name="item"))
     extra = {
-        "bootstrap_lr": np.array(lrs), "class_shares": pi.tolist(), "advanced_class": adv_c, "profiles": profiles,
-        "trait_items": {"discrimination": a.tolist(), "intercept": c.tolist()}, "trait_converged": tr_conv,
-        "classes_converged": bool(cls_conv[0]), "bootstrap_share": boot_share, "patterns": int(patterns.shape[0]),
-        "bic_classes": -2 * ll_cls + (2 * j + 1) * math.log(n), "bic_trait": -2 * ll_trait + 2 * j * math.log(n),
-        "sequential_h": sequential_h, "max_bootstrap": n_bootstrap, "seconds": time.perf_counter() - started,
+        "bootstrap_lr": lrs, "class_shares": pi.tolist(), "advanced_class": adv_c, "profiles": profiles,
+        "trait_items": {"discrimination": tr_params[:j].tolist(), "intercept": tr_params[j:].tolist()},
+        "trait_converged": tr_conv, "classes_converged": bool(cls_conv[0]), "bootstrap_share": boot_share,
+        "patterns": int(patterns.shape[0]), "bic_classes": -2 * ll_cls + (2 * j + 1) * math.log(n),
+        "bic_trait": -2 * ll_trait + 2 * j * math.log(n), "sequential_h": settings["sequential_h"],
+        "max_bootstrap": settings["n_bootstrap"], "seconds": time.perf_counter() - started,
         "share_interval_method": "percentile, parametric bootstrap under the fitted LCA2",
     }
     return TwoGroupsResult(
-        test=TEST_NAME, method="lr_parametric_bootstrap_2pl", statistic=float(lr), p_value=float(p),
-        estimate=share, low=low, high=high, level=level, n=int(n),
+        test=TEST_NAME, method="lr_parametric_bootstrap_2pl", statistic=float(lr), p_value=p,
+        estimate=share, low=low, high=high, level=settings["level"], n=int(n),
         scale="share of respondents in the advanced-technology class (model-based, 0-1)",
-        alternative="upper tail of the LR (groups fit better than a continuum)", note=note,
-        advanced_class_smaller=smaller,
-        small_minority=float(small_minority), loglik_classes=ll_cls, loglik_trait=float(ll_trait),
-        bootstrap_samples=b, exceedances=exceed, stopped_early=stopped, extra=extra)
+        alternative="upper tail of the LR (groups fit better than a continuum)",
+        note=_note(lr, lrs.size, stopped, names, adv_mask, share, smaller, settings),
+        advanced_class_smaller=smaller, small_minority=settings["small_minority"], loglik_classes=ll_cls,
+        loglik_trait=float(ll_trait), bootstrap_samples=int(lrs.size), exceedances=exceed, stopped_early=stopped,
+        extra=extra)
 
 
 def compare_models(items, *, max_classes: int = 4, n_init: int = 20, seed: int = 2018) -> pd.DataFrame:
@@ -286,7 +306,7 @@ def compare_models(items, *, max_classes: int = 4, n_init: int = 20, seed: int =
                               blrt_repetitions=0)
     rows = [{"model": f"{k} latent class{'es' if k > 1 else ''}", "kind": "discrete groups", "loglik": row.loglik,
              "n_parameters": row.n_parameters, "bic": row.bic} for k, row in fits.table.set_index("k").iterrows()]
-    trait = _trait.fit_trait_model(items)
+    trait = fit_trait_model(items)
     rows.append({"model": "one continuous trait (2PL)", "kind": "continuum", "loglik": trait.loglik,
                  "n_parameters": trait.n_parameters, "bic": trait.bic})
     table = pd.DataFrame(rows)
