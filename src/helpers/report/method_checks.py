@@ -8,14 +8,14 @@ respondents in every wave of 2016-2019) under one planted scenario and runs one 
   test). Nulls (its size): ``stable``, ``growing`` (minority share 6 -> 16 %), ``drift up`` and
   ``drift down`` (every advanced item moves alike in both classes, +-0.8 logit 2016 -> 2019),
   ``regional`` (region-specific shares and profiles under the published change of composition)
-  and ``stable, missing answers`` (15-30 % of the technology answers blank, one item unasked in
+  and ``stable with missing answers`` (15-30 % of the technology answers blank, one item unasked in
   2016). Power: ``widening`` with the minority's advanced items moving ``effect`` logits per wave
   (the generator's ``widening_logit``; delta's true value).
 * ``two_groups`` - :func:`helpers.stats.latent.two_groups_test` (two classes against a
   continuum, parametric bootstrap). Nulls: ``single_group``, ``continuum``, the right-skewed
-  continua ``skewed (shape 2)`` and ``skewed (shape 8)`` and ``continuum, missing answers``.
+  continua ``skewed (shape 2)`` and ``skewed (shape 8)`` and ``continuum with missing answers``.
   Power: ``two groups`` whose minority is ``effect`` of the officers (``minority_share``) and
-  ``two groups, regional``. ``three classes`` is not two groups: its rate counts the replicates
+  ``regional two groups``. ``three classes`` is not two groups: its rate counts the replicates
   whose verdict is "supported", which should be rare.
 
 A null or power replicate rejects when p < ``alpha``. Its seeds come from a
@@ -49,15 +49,15 @@ SCENARIOS: dict[str, tuple[str, str, dict, str]] = {
     "drift up": ("widening", "drift", {"drift_logit": 0.8}, "null"),
     "drift down": ("widening", "drift", {"drift_logit": -0.8}, "null"),
     "regional": ("widening", "regional", {}, "null"),
-    "stable, missing answers": ("widening", "stable", {"missing_answers": True}, "null"),
+    "stable with missing answers": ("widening", "stable", {"missing_answers": True}, "null"),
     "widening": ("widening", "widening", {}, "power"),
     "single_group": ("two_groups", "single_group", {}, "null"),
     "continuum": ("two_groups", "continuum", {}, "null"),
     "skewed (shape 2)": ("two_groups", "skewed_continuum", {"trait_shape": 2.0}, "null"),
     "skewed (shape 8)": ("two_groups", "skewed_continuum", {"trait_shape": 8.0}, "null"),
-    "continuum, missing answers": ("two_groups", "continuum", {"missing_answers": True}, "null"),
+    "continuum with missing answers": ("two_groups", "continuum", {"missing_answers": True}, "null"),
     "two groups": ("two_groups", "stable", {}, "power"),
-    "two groups, regional": ("two_groups", "regional", {}, "power"),
+    "regional two groups": ("two_groups", "regional", {}, "power"),
     "three classes": ("two_groups", "three_classes", {}, "not two groups"),
 }
 #: the power scenarios whose effect is a knob (the others plant one fixed structure)
