@@ -154,8 +154,8 @@ def _chapter(tmp_path, name, scheduler):
     out = tmp_path / name
     env = {**os.environ, "HELPERS_CACHE_DIR": str(tmp_path / f"cache-{name}")}
     args = [sys.executable, "-m", "helpers", "run", "09", "--output-dir", str(out), "--no-export",
-            "-p", "study", "compute", "-p", "replicates", "2", "-p", "respondents_per_wave", "40,60", "-p", "scenarios", "stable,widening",
-            "-p", "widening_effects", "[0.4]", "-p", "scheduler", scheduler]
+            "-p", "study", "compute", "-p", "replicates", "2", "-p", "respondents_per_wave", "40,60",
+            "-p", "scenarios", "stable,widening", "-p", "widening_effects", "[0.4]", "-p", "scheduler", scheduler]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     return {p.name: p.read_bytes() for p in (out / "tables" / "09-method-checks").glob("*.csv")}
