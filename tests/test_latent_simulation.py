@@ -57,7 +57,7 @@ def test_the_widening_test_holds_its_size(scenario, options):
 
 @pytest.mark.slow
 def test_the_widening_test_holds_its_size_with_missing_answers():
-    p = np.array([widening_p(sample("stable", 600 + r, n_per_wave=150, missing_answers=True), r)
+    p = np.array([widening_p(sample("stable", 600 + r, n_per_wave=100, missing_answers=True), r)
                   for r in range(SMALL_REPLICATES)])
     print(f"\nwidening test, stable with missing answers: {(p < ALPHA).sum()} of {SMALL_REPLICATES} rejected")
     assert (p < ALPHA).sum() <= SMALL_MAX_REJECTIONS
@@ -83,7 +83,7 @@ def test_the_two_groups_test_holds_its_size(scenario, options):
 
 @pytest.mark.slow
 def test_the_two_groups_test_holds_its_size_with_missing_answers():
-    rejections = sum(two_groups(sample("continuum", 800 + r, n_per_wave=150, missing_answers=True), r).p_value
+    rejections = sum(two_groups(sample("continuum", 800 + r, n_per_wave=100, missing_answers=True), r).p_value
                      < ALPHA for r in range(SMALL_REPLICATES))
     print(f"\ntwo-groups test, continuum with missing answers: {rejections} of {SMALL_REPLICATES} rejected")
     assert rejections <= SMALL_MAX_REJECTIONS
