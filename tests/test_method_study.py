@@ -35,7 +35,7 @@ def test_the_key_covers_the_modules_each_test_imports_and_only_those():
     two_groups = ms.module_closure(ms.ENTRY_MODULES["two_groups"])
     assert "helpers.stats.latent.gap_change" in widening and "helpers.stats.latent.two_groups" not in widening
     assert "helpers.stats.latent.two_groups" in two_groups and "helpers.stats.latent.gap_change" not in two_groups
-    assert {"helpers.data.synthetic.draws", "helpers.stats.latent.classes"} <= set(widening)   # transitively
+    assert {"helpers.data.synthetic.draws", "helpers.stats.latent.engine"} <= set(widening)   # transitively
     assert "helpers.report.method_checks" not in widening    # prose and tables do not count
 
 
@@ -89,7 +89,7 @@ def test_a_full_study_concludes_in_words_that_read_well(tmp_path):
     table = ms.mark_table(study.table(), status)
     assert set(table["study"]) == {"full"} and set(table["code"]) == {"current"}
     words = ms.plain_words(table, status)
-    assert "SMOKE" not in words and "largest rejection rate" in words
+    assert "SMOKE" not in words and "largest rejection rate is" in words
     # p uniform: no power, said plainly rather than as "needs more than ... respondents (more than ...)"
     assert "does not reach 80 % power within the sizes studied (not reached at the largest size studied " \
            "(400 a wave))" in words

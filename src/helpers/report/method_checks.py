@@ -280,8 +280,10 @@ def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_repli
                      f"{int(row['replicates'])} replicates).")
     for test, nulls in table[table["role"] == "null"].groupby("test", sort=False):
         worst = nulls.loc[nulls["rate"].idxmax()]
-        lines.append(f"The largest rejection rate of the {TEST_LABELS[test]} under a null is {worst['rate']:.3f} "
-                     f"('{worst['scenario']}', {int(worst['respondents_per_wave'])} a wave, "
+        names = ", ".join(f"'{s}'" for s in dict.fromkeys(nulls["scenario"]))
+        lines.append(f"Over the {len(nulls)} null cell(s) of the {TEST_LABELS[test]} in this table ({names}), the "
+                     f"largest rejection rate is {worst['rate']:.3f} ('{worst['scenario']}', "
+                     f"{int(worst['respondents_per_wave'])} a wave, "
                      f"{int(worst['replicates'])} replicates; 95 % interval {worst['low']:.3f}-{worst['high']:.3f}) "
                      f"against a nominal size of {alpha:g}.")
     for row in table[table["role"] == "not two groups"].itertuples():
