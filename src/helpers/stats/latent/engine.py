@@ -351,23 +351,33 @@ def class_lr_bootstrap(null, alternative, lr, missing, rng, *, repetitions, w_ro
     refitted to each (the fitted solution as one start, ``n_init - 1`` random starts). With
     ``sequential_h``, sampling stops at that many exceedances (Besag & Clifford 1991) and
     p = h / b; otherwise p = (1 + exceedances) / (B + 1). Returns (p, bootstrap LRs, exceedances).
+
+    Separate groups (e.g. survey waves, each with its own classes): pass lists of nulls,
+    alternatives and missing masks (unweighted); each replicate then draws every group from its
+    own null and its LR is the sum over the groups.
     """
-    pi0, th0 = null
-    n = missing.shape[0]
+    grouped = isinstance(missing, list)
+    nulls, alts, masks = (null, alternative, missing) if grouped else ([null], [alternative], [missing])
+    g_count = len(masks)
     lrs: list[float] = []
     exceed = 0
     while len(lrs) < repetitions:
         size = repetitions - len(lrs) if sequential_h is None else min(repetitions - len(lrs), max(20, len(lrs)))
         sims = []
         for _ in range(size):
-            xs, _cls = simulate_classes(pi0, np.clip(th0, EPS, 1 - EPS), n, rng)
-            xs[missing] = np.nan
-            sims.append(xs)
-        u, m, freq = bootstrap_patterns(sims, w_row)
-        lls = [fit_classes(u, m, freq, shares.size, rng, n_init, informed=(shares, profiles), tol=tol,
-                           max_iter=max_iter, burn_in=burn_in, keep=2)[2]
-               for shares, profiles in (null, alternative)]
-        for value in np.maximum(0.0, 2.0 * (lls[1] - lls[0])):
+            for (pi0, th0), mask in zip(nulls, masks, strict=True):
+                xs, _cls = simulate_classes(pi0, np.clip(th0, EPS, 1 - EPS), mask.shape[0], rng)
+                xs[mask] = np.nan
+                sims.append(xs)
+        u, m, freq = bootstrap_patterns(sims, None if grouped else w_row)
+        lls = []
+        for models in (nulls, alts):
+            shares = np.tile(np.stack([mdl[0] for mdl in models]), (size, 1))
+            profiles = np.tile(np.stack([mdl[1] for mdl in models]), (size, 1, 1))
+            lls.append(fit_classes(u, m, freq, shares.shape[1], rng, n_init, informed=(shares, profiles), tol=tol,
+                                   max_iter=max_iter, burn_in=burn_in, keep=2)[2])
+        per_group = 2.0 * (lls[1] - lls[0]).reshape(size, g_count)
+        for value in np.maximum(0.0, per_group).sum(axis=1):
             lrs.append(float(value))
             exceed += int(value >= lr - 1e-8)
             if sequential_h is not None and exceed >= sequential_h:
