@@ -330,7 +330,11 @@ def mark_table(table, status: dict):
 
 
 def _cell_words(labels: list[str]) -> str:
-    shown = [label.replace("|", ", ").rstrip(", ") for label in labels[:6]]
+    def words(label: str) -> str:
+        _, scenario, effect, size = label.split("|")
+        return f"{scenario}{' ' + effect if effect else ''} at {size} a wave"
+
+    shown = [words(label) for label in labels[:6]]
     more = f" and {len(labels) - 6} more" if len(labels) > 6 else ""
     return "; ".join(shown) + more
 
