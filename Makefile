@@ -16,7 +16,7 @@ TEST_WORKERS ?= auto
 XDIST := -n $(TEST_WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast test-report test-slow lint bench bench-dask lab list clean distclean env lock pdf
+.PHONY: help report test test-fast test-report test-slow lint bench bench-dask method-checks lab list clean distclean env lock pdf
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,9 @@ bench: $(STAMP) ## measure build times, the naive loop, the one-process floor an
 
 bench-dask: $(STAMP) ## the method checks on Dask: 1 vs 2 workers, overhead per task, a 500-replicate study
 	$(PY) bench/dask_bench.py $(ARGS)
+
+method-checks: $(STAMP) ## recompute the stored method study (data/derived/) on Dask (ARGS='--scheduler tcp://host:8786')
+	nice $(PY) -m helpers.pipeline.recompute $(ARGS)
 
 # Lab serves the project folder (so a figure's "data (CSV)" link, ../outputs/..., resolves) and opens
 # notebooks/; as root (containers) it needs --allow-root. ARGS: e.g. '--no-browser --port 8899'.

@@ -26,6 +26,7 @@ import pytest
 from helpers.paths import PROJECT_ROOT
 from helpers.pipeline.distributed import Item, batches, run_items
 from helpers.report import method_checks as mc
+from helpers.report.method_study import cache_namespace
 
 DASK = Path(sys.executable).parent / "dask"
 
@@ -68,11 +69,11 @@ def test_cache_resumes_and_computes_only_new_items(tmp_path, in_process):
 
 
 def test_respondents_needed_interpolates_and_says_when_not_reached():
-    table = pd.DataFrame({"test": "widening", "scenario": "widening", "effect": [0.2] * 3 + [0.4] * 3,
+    table = pd.DataFrame({"test": "widening", "scenario": "widening", "role": "power", "effect": [0.2] * 3 + [0.4] * 3,
                           "respondents_per_wave": [100, 200, 400] * 2, "replicates": 10, "rejections": 0,
                           "rate": [0.1, 0.3, 0.6, 0.5, 0.7, 0.9], "low": 0.0, "high": 1.0})
     needed = mc.respondents_needed(table).set_index("effect")
-    assert np.isnan(needed.loc[0.2, "respondents_per_wave"]) and "more than" in needed.loc[0.2, "note"]
+    assert np.isnan(needed.loc[0.2, "respondents_per_wave"]) and "not reached" in needed.loc[0.2, "note"]
     assert needed.loc[0.4, "respondents_per_wave"] == pytest.approx(300.0)
 
 
@@ -144,7 +145,7 @@ TINY = {"scenarios": ["stable", "widening"], "respondents_per_wave": [40, 60], "
 
 def _study(scheduler, cache_dir, replicates=2):
     cells = mc.design(TINY["scenarios"], TINY["respondents_per_wave"], widening_effects=TINY["widening_effects"])
-    results = run_items(mc.items(cells, replicates, 7), namespace=mc.namespace(7), cache_dir=cache_dir,
+    results = run_items(mc.items(cells, replicates, 7), namespace=cache_namespace("widening", 7), cache_dir=cache_dir,
                         scheduler=scheduler, cost=mc.cost, progress=False)
     return mc.size_and_power(cells, results, replicates).to_csv(index=False)
 
@@ -153,8 +154,8 @@ def _chapter(tmp_path, name, scheduler):
     out = tmp_path / name
     env = {**os.environ, "HELPERS_CACHE_DIR": str(tmp_path / f"cache-{name}")}
     args = [sys.executable, "-m", "helpers", "run", "09", "--output-dir", str(out), "--no-export",
-            "-p", "replicates", "2", "-p", "respondents_per_wave", "40,60", "-p", "scenarios", "stable,widening",
-            "-p", "widening_effects", "[0.4]", "-p", "scheduler", scheduler]
+            "-p", "study", "compute", "-p", "replicates", "2", "-p", "respondents_per_wave", "40,60",
+            "-p", "scenarios", "stable,widening", "-p", "widening_effects", "[0.4]", "-p", "scheduler", scheduler]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     return {p.name: p.read_bytes() for p in (out / "tables" / "09-method-checks").glob("*.csv")}

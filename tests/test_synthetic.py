@@ -36,7 +36,8 @@ def default() -> pd.DataFrame:
 
 def test_defaults():
     assert DEFAULT_SCENARIO == "widening"
-    assert set(SCENARIOS) == {"widening", "stable", "single_group", "drift", "growing", "narrowing", "continuum"}
+    assert set(SCENARIOS) == {"widening", "stable", "single_group", "drift", "growing", "narrowing", "continuum",
+                              "skewed_continuum", "three_classes", "regional"}
     assert SCENARIOS["widening"]["minority_share"] == 0.10 and SCENARIOS["single_group"]["n_groups"] == 1
     assert all(s["description"] for s in SCENARIOS.values())
 
@@ -442,3 +443,91 @@ def test_continuum_difficulties_are_the_documented_ones():
     for item, b in documented.items():
         assert params.loc[item, "difficulty"] == pytest.approx(b, abs=0.005), item
         assert params.loc[item, "discrimination"] == (1.5 if item in ADVANCED else 0.8), item
+
+
+# ---------------------------------------------------------------------------------------
+# the method checks' scenarios: skewed continua, three classes, regional profiles, missing answers
+# ---------------------------------------------------------------------------------------
+def _skewness(x) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(((x - x.mean()) ** 3).mean() / x.std() ** 3)
+
+
+@pytest.mark.parametrize("shape, skew", [(2.0, 2 / np.sqrt(2)), (8.0, 2 / np.sqrt(8))])
+def test_a_skewed_continuum_has_a_standardised_gamma_trait_and_the_continuums_marginals(shape, skew):
+    frame = generate("skewed_continuum", 4, include_class=True, n_per_wave=20000, trait_shape=shape)
+    theta = frame["latent_trait"]
+    assert abs(theta.mean()) < 0.02 and theta.std() == pytest.approx(1.0, abs=0.02)
+    assert _skewness(theta) == pytest.approx(skew, abs=0.1)      # right-skewed; normal would be 0
+    assert frame["latent_class"].isna().all() and frame.attrs["draws"] == "random"
+    expected = continuum_parameters(trait_shape=shape).set_index(["item", "wave"])["marginal"]
+    for (item, wave), value in expected.items():
+        rate = frame.loc[frame["wave"] == wave, item].astype(float).mean()
+        assert rate == pytest.approx(value, abs=4 * np.sqrt(value * (1 - value) / 20000) + 1e-3), (item, wave)
+    # the skewed trait's difficulties differ from the normal one's (same marginals, other density)
+    normal = continuum_parameters().set_index(["item", "wave"])["difficulty"]
+    assert not np.allclose(continuum_parameters(trait_shape=shape).set_index(["item", "wave"])["difficulty"], normal)
+    assert ("trait gamma shape 8" in frame.attrs["label"]) == (shape == 8.0)
+
+
+def test_three_classes_plant_a_middle_class_with_its_own_profile():
+    frame = generate("three_classes", 2, include_class=True, n_per_wave=20000)
+    shares = frame["latent_class"].value_counts(normalize=True)
+    assert shares[0] == pytest.approx(0.65, abs=0.01) and shares[2] == pytest.approx(0.25, abs=0.01)
+    assert shares[1] == pytest.approx(0.10, abs=0.01)
+    expected = class_probabilities("three_classes")
+    assert set(expected.index.get_level_values("latent_class")) == {0, 1, 2}
+    for (wave, cls), row in expected.iterrows():
+        part = frame[(frame["wave"] == wave) & (frame["latent_class"] == cls)]
+        for item in ("tech_encryption", "tech_messaging_apps", "tech_p2p"):
+            assert part[item].astype(float).mean() == pytest.approx(row[item], abs=0.03), (wave, cls, item)
+    enc = expected.xs(2018, level="wave")["tech_encryption"]
+    assert enc[0] < enc[2] < enc[1]                      # the middle class lies between on the advanced items
+    assert not expected.drop(columns="share").isna().all(axis=None)
+    assert (expected.drop(columns="share").fillna(0.5).to_numpy() < 0.999).all()   # no class pinned at 1
+
+
+def test_regional_profiles_differ_by_region_under_the_published_composition():
+    from helpers.data.synthetic import REGION_PROFILES
+
+    frame = generate("regional", 5, include_class=True, n_per_wave=20000)
+    by_region = frame.groupby("region")["latent_class"].mean()
+    for region, (share, _, _) in REGION_PROFILES.items():
+        assert by_region[region] == pytest.approx(share, abs=0.01), region
+    us = frame.groupby("wave")["country"].apply(lambda c: (c == "USA").mean())
+    assert us[2016] == pytest.approx(0.611, abs=0.01) and us[2019] == pytest.approx(0.464, abs=0.01)
+    # within a class, Europe's advanced items sit higher and its mainstream items lower than North America's
+    majority = frame[frame["latent_class"] == 0]
+    rates = majority[["tech_encryption", "tech_usb_local_storage"]].astype(float).groupby(majority["region"]).mean()
+    assert rates.loc["europe", "tech_encryption"] > rates.loc["north_america", "tech_encryption"] + 0.03
+    assert rates.loc["europe", "tech_usb_local_storage"] < rates.loc["north_america", "tech_usb_local_storage"] - 0.03
+    assert frame.attrs["draws"] == "random"
+
+
+def test_missing_answers_grow_by_wave_leave_one_item_unasked_and_nothing_else_changes():
+    plain = generate("stable", 6, draws="random", n_per_wave=20000)
+    gaps = generate("stable", 6, draws="random", n_per_wave=20000, missing_answers=True)
+    tech = ADVANCED + MAINSTREAM
+    share = gaps[tech].isna().groupby(gaps["wave"]).mean()
+    observed = share.drop(columns="tech_usb_local_storage").mean(axis=1)
+    assert observed[2016] == pytest.approx(0.15, abs=0.01) and observed[2019] == pytest.approx(0.30, abs=0.01)
+    assert observed.is_monotonic_increasing
+    assert share.loc[2016, "tech_usb_local_storage"] == 1.0 and share.loc[2017, "tech_usb_local_storage"] < 0.3
+    answered = gaps[tech].notna()
+    assert (gaps[tech][answered] == plain[tech][answered]).all(axis=None)    # the same answers, some blanked
+    other = [c for c in plain.columns if c not in tech]
+    pd.testing.assert_frame_equal(gaps[other], plain[other])
+    assert "missing answers 15%-30%" in gaps.attrs["label"]
+    validate_microdata(gaps.head(2000))    # a blank answer is valid in the schema
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scenario": "stable", "trait_shape": 2}, "trait_shape applies to the skewed_continuum scenario only"),
+    ({"scenario": "continuum", "trait_shape": 2}, "trait_shape applies to the skewed_continuum scenario only"),
+    ({"scenario": "skewed_continuum", "trait_shape": 0.1}, "trait_shape must be a number between"),
+    ({"scenario": "skewed_continuum", "minority_share": 0.2}, "does not apply to the skewed_continuum"),
+    ({"scenario": "stable", "missing_answers": True}, "missing_answers needs random draws"),
+])
+def test_bad_parameters_of_the_new_scenarios(kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        generate(**kwargs)

@@ -21,6 +21,8 @@ WAVES_TABLE = PUBLISHED_DIR / "waves.csv"
 SERIES_TABLE = PUBLISHED_DIR / "series.csv"
 CODEBOOK = DATA_DIR / "codebook.yaml"
 DATA_MANIFEST = DATA_DIR / "manifest.yaml"
+#: Data sets this project derives and stores (e.g. the method study of chapter 09)
+DERIVED_DIR = DATA_DIR / "derived"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "outputs"
 #: Where a chapter run by hand (JupyterLab, plain papermill, nbconvert) writes: never the runner's
 #: outputs, which only ``python -m helpers run`` builds (it always passes ``output_dir``).

@@ -6,19 +6,25 @@ respondents in every wave of 2016-2019) under one planted scenario and runs one 
 
 * ``widening`` - :func:`helpers.stats.latent.gap_change_test` (class x wave slope delta, LR
   test). Nulls (its size): ``stable``, ``growing`` (minority share 6 -> 16 %), ``drift up`` and
-  ``drift down`` (every advanced item moves alike in both classes, +-0.8 logit 2016 -> 2019).
-  Power: ``widening`` with the minority's advanced items moving ``effect`` logits per wave
+  ``drift down`` (every advanced item moves alike in both classes, +-0.8 logit 2016 -> 2019),
+  ``regional`` (region-specific shares and profiles under the published change of composition)
+  and ``stable with missing answers`` (15-30 % of the technology answers blank, one item unasked in
+  2016). Power: ``widening`` with the minority's advanced items moving ``effect`` logits per wave
   (the generator's ``widening_logit``; delta's true value).
 * ``two_groups`` - :func:`helpers.stats.latent.two_groups_test` (two classes against a
-  continuum, parametric bootstrap). Nulls: ``single_group`` and ``continuum``. Power:
-  ``stable`` two groups whose minority is ``effect`` of the officers (``minority_share``).
+  continuum, parametric bootstrap). Nulls: ``single_group``, ``continuum``, the right-skewed
+  continua ``skewed (shape 2)`` and ``skewed (shape 8)`` and ``continuum with missing answers``.
+  Power: ``two groups`` whose minority is ``effect`` of the officers (``minority_share``) and
+  ``regional two groups``. ``three classes`` is not two groups: its rate counts the replicates
+  whose verdict is "supported", which should be rare.
 
-A replicate rejects when p < ``alpha``. Its seeds come from a ``numpy.random.SeedSequence``
-with the study's seed as entropy and a stable hash of (test, scenario, effect, respondents per
-wave, replicate index) as spawn key, so a replicate gives the same numbers on any worker, in any
-order, with any number of workers. Replicates are plain ``(key, function, arguments)`` items;
-the pipeline's engine (:mod:`helpers.pipeline.distributed`) runs, batches and caches them
-(:func:`namespace` hashes the code and data the results depend on).
+A null or power replicate rejects when p < ``alpha``. Its seeds come from a
+``numpy.random.SeedSequence`` with the study's seed as entropy and a stable hash of (test,
+scenario, effect, respondents per wave, replicate index) as spawn key, so a replicate gives the
+same numbers on any worker, in any order, with any number of workers. Replicates are plain
+``(key, function, arguments)`` items; the pipeline's engine (:mod:`helpers.pipeline.distributed`)
+runs, batches and caches them under the test's code key
+(:func:`helpers.report.method_study.cache_namespace`).
 """
 
 from __future__ import annotations
@@ -26,33 +32,46 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from helpers.errors import ParameterError
-from helpers.paths import CODEBOOK, PUBLISHED_FIGURES
 
 TESTS = ("widening", "two_groups")
 TEST_LABELS = {"widening": "widening-gap test (class x wave slope)", "two_groups": "two-groups test (LR, bootstrap)"}
-#: scenario label -> (test, generator scenario, generator options, role); the effect adds the knob
+#: what a scenario's rate measures
+ROLES = {"null": "size (p < alpha under a null)", "power": "power (p < alpha under a planted structure)",
+         "not two groups": "'two groups' supported although three classes were planted"}
+#: scenario label -> (test, generator scenario, generator options, role)
 SCENARIOS: dict[str, tuple[str, str, dict, str]] = {
     "stable": ("widening", "stable", {}, "null"),
     "growing": ("widening", "growing", {}, "null"),
     "drift up": ("widening", "drift", {"drift_logit": 0.8}, "null"),
     "drift down": ("widening", "drift", {"drift_logit": -0.8}, "null"),
+    "regional": ("widening", "regional", {}, "null"),
+    "stable with missing answers": ("widening", "stable", {"missing_answers": True}, "null"),
     "widening": ("widening", "widening", {}, "power"),
     "single_group": ("two_groups", "single_group", {}, "null"),
     "continuum": ("two_groups", "continuum", {}, "null"),
+    "skewed (shape 2)": ("two_groups", "skewed_continuum", {"trait_shape": 2.0}, "null"),
+    "skewed (shape 8)": ("two_groups", "skewed_continuum", {"trait_shape": 8.0}, "null"),
+    "continuum with missing answers": ("two_groups", "continuum", {"missing_answers": True}, "null"),
     "two groups": ("two_groups", "stable", {}, "power"),
+    "regional two groups": ("two_groups", "regional", {}, "power"),
+    "three classes": ("two_groups", "three_classes", {}, "not two groups"),
 }
+#: the power scenarios whose effect is a knob (the others plant one fixed structure)
+EFFECT_SCENARIOS = ("widening", "two groups")
 #: what ``effect`` means in a power scenario
 EFFECT_MEANING = {"widening": "minority's advanced-item logit slope per wave (the generator's widening_logit)",
                   "two_groups": "minority share of the two planted groups"}
 #: test settings used in every replicate (the chapter's two-groups test uses more bootstrap
 #: samples for its share interval; the p-value's calibration is valid for any B)
 WIDENING_STARTS = 2
-TWO_GROUPS_OPTIONS = {"n_bootstrap": 99, "sequential_h": 5, "n_share_bootstrap": 19, "n_init": 10}
+TWO_GROUPS_OPTIONS: dict[str, Any] = {"n_bootstrap": 99, "sequential_h": 5, "n_share_bootstrap": 19, "n_init": 10}
+#: the level at which a replicate's two-groups verdict ("supported") is recorded
+VERDICT_ALPHA = 0.05
 WAVES = (2016, 2017, 2018, 2019)
 
 
@@ -85,7 +104,7 @@ def design(scenarios, respondents_per_wave, *, widening_effects=(0.2, 0.4), two_
     cells = []
     for label in scenarios:
         test, _, _, role = SCENARIOS[label]
-        effects = [None] if role == "null" else \
+        effects = [None] if label not in EFFECT_SCENARIOS else \
             [float(e) for e in (widening_effects if test == "widening" else two_groups_shares)]
         for effect in effects:
             cells += [Cell(test, label, effect, n) for n in sorted(set(sizes))]
@@ -100,29 +119,34 @@ def replicate_seeds(seed: int, key: str) -> tuple[int, int]:
 
 
 def run_replicate(test: str, scenario: str, effect: float | None, n_per_wave: int, seed: int, key: str) -> dict:
-    """Generate one data set and run one test on it: ``{"p": ..., "estimate": ...}``."""
+    """Generate one data set and run one test on it: ``{"p": ..., "estimate": ...}`` (two groups:
+    also ``"supported"``, the verdict at VERDICT_ALPHA)."""
     from helpers.data.codebook import load_codebook
     from helpers.data.synthetic import generate
-    from helpers.stats.latent import gap_change_test, two_groups_test
     from helpers.stats.results import TestResult
 
     cb = load_codebook()
     advanced, mainstream = cb.items_tagged("advanced"), cb.items_tagged("mainstream")
     data_seed, test_seed = replicate_seeds(seed, key)
-    _, generator_scenario, options, role = SCENARIOS[scenario]
+    _, generator_scenario, options, _ = SCENARIOS[scenario]
     options = dict(options)
-    if role == "power":
+    if scenario in EFFECT_SCENARIOS:
         options["widening_logit" if test == "widening" else "minority_share"] = effect
     frame = generate(generator_scenario, data_seed, draws="random", n_per_wave=int(n_per_wave), waves=WAVES,
                      **options)
     items = frame[advanced + mainstream]
     result: TestResult
     if test == "widening":
+        from helpers.stats.latent.gap_change import gap_change_test
+
         result = gap_change_test(items, frame["wave"], advanced=advanced, mainstream=mainstream,
                                  n_starts=WIDENING_STARTS, seed=test_seed)
-    else:
-        result = two_groups_test(items, advanced=advanced, seed=test_seed, **TWO_GROUPS_OPTIONS)
-    return {"p": float(result.p_value), "estimate": float(result.estimate)}
+        return {"p": float(result.p_value), "estimate": float(result.estimate)}
+    from helpers.stats.latent.two_groups import two_groups_test
+
+    result = two_groups_test(items, advanced=advanced, seed=test_seed, **TWO_GROUPS_OPTIONS)
+    return {"p": float(result.p_value), "estimate": float(result.estimate),
+            "supported": result.verdict(alpha=VERDICT_ALPHA) == "supported"}
 
 
 def items(cells: list[Cell], replicates: int, seed: int) -> list[tuple[str, object, tuple]]:
@@ -140,66 +164,39 @@ def items(cells: list[Cell], replicates: int, seed: int) -> list[tuple[str, obje
 
 def cost(key: str) -> float:
     """Rough seconds of one replicate on one core (for batching tasks to about a second)."""
-    test, _, _, n, _ = key.split("|")
-    return (1.0 if test == "widening" else 1.5) + 0.0004 * 4 * int(n)
+    test, scenario, _, n, _ = key.split("|")
+    missing = 4.0 if "missing" in scenario else 1.0
+    return ((1.0 if test == "widening" else 1.5) + 0.0004 * 4 * int(n)) * missing
 
 
-def namespace(seed: int) -> str:
-    """Cache namespace: a hash of everything a replicate's result depends on - the statistics and
-    data packages' source, this module's replicate code (scenarios, settings, seeds), the codebook,
-    the published figures, the numerical packages' versions - and the seed. Editing the tables,
-    figures or prose of this module does not invalidate finished replicates."""
-    import inspect
-
-    import scipy
-    import statsmodels
-
-    src = Path(__file__).resolve().parents[1]
-    files = sorted((src / "stats").rglob("*.py")) + sorted((src / "data").rglob("*.py")) \
-        + [CODEBOOK, PUBLISHED_FIGURES]
-    digest = hashlib.sha256()
-    for path in files:
-        name = path.relative_to(src.parents[1]) if path.is_relative_to(src.parents[1]) else Path("data") / path.name
-        digest.update(str(name).encode())  # the data files may live in another project root
-        digest.update(path.read_bytes())
-    replicate_code = [inspect.getsource(run_replicate), inspect.getsource(replicate_seeds), repr(SCENARIOS),
-                      repr(TWO_GROUPS_OPTIONS), repr(WIDENING_STARTS), repr(WAVES)]
-    digest.update("\n".join(replicate_code).encode())
-    digest.update(f"{np.__version__} {scipy.__version__} {statsmodels.__version__} seed={int(seed)}".encode())
-    return "method-checks-" + digest.hexdigest()[:20]
+COLUMNS = ["test", "scenario", "role", "effect", "respondents_per_wave", "replicates", "rejections", "rate", "low",
+           "high"]
 
 
-COLUMNS = ["test", "scenario", "effect", "respondents_per_wave", "replicates", "rejections", "rate", "low", "high"]
+def counted(scenario: str, result: dict, alpha: float) -> bool:
+    """Whether a replicate counts towards its cell's rate: p < alpha, or for "three classes" a
+    "supported" verdict on two groups."""
+    if SCENARIOS[scenario][3] == "not two groups":
+        return bool(result.get("supported", result["p"] < alpha))
+    return result["p"] < alpha
 
 
-def size_and_power(cells: list[Cell], results: dict, replicates: int, *, alpha: float = 0.05):
-    """One row per cell: rejections (p < alpha) of ``replicates`` and the rate's Wilson 95 % interval."""
+def size_and_power(cells: list[Cell], results: dict, replicates, *, alpha: float = 0.05):
+    """One row per cell: the counted replicates (:func:`counted`) of ``replicates`` (a number, or
+    cell label -> number) and the rate's Wilson 95 % interval."""
     import pandas as pd
 
     from helpers.stats import proportion_ci
 
     rows = []
     for cell in cells:
-        ps = [results[f"{cell.label()}|{r}"]["p"] for r in range(replicates)]
-        k = int(sum(p < alpha for p in ps))
-        ci = proportion_ci(k, replicates, method="wilson")
-        rows.append({"test": cell.test, "scenario": cell.scenario, "effect": cell.effect,
-                     "respondents_per_wave": cell.respondents_per_wave, "replicates": replicates, "rejections": k,
-                     "rate": k / replicates, "low": float(ci.low), "high": float(ci.high)})
+        n = replicates[cell.label()] if isinstance(replicates, dict) else replicates
+        k = int(sum(counted(cell.scenario, results[f"{cell.label()}|{r}"], alpha) for r in range(n)))
+        ci = proportion_ci(k, n, method="wilson")
+        rows.append({"test": cell.test, "scenario": cell.scenario, "role": cell.role, "effect": cell.effect,
+                     "respondents_per_wave": cell.respondents_per_wave, "replicates": n, "rejections": k,
+                     "rate": k / n, "low": float(ci.low), "high": float(ci.high)})
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def mean_estimates(cells: list[Cell], results: dict, replicates: int):
-    """Mean and median estimate per cell (delta for widening, the advanced class's share for two groups)."""
-    import pandas as pd
-
-    rows = []
-    for cell in cells:
-        est = np.array([results[f"{cell.label()}|{r}"]["estimate"] for r in range(replicates)], dtype=float)
-        rows.append({"test": cell.test, "scenario": cell.scenario, "effect": cell.effect,
-                     "respondents_per_wave": cell.respondents_per_wave, "mean_estimate": float(np.nanmean(est)),
-                     "median_estimate": float(np.nanmedian(est))})
-    return pd.DataFrame(rows)
 
 
 def respondents_needed(table, *, power: float = 0.8):
@@ -209,13 +206,13 @@ def respondents_needed(table, *, power: float = 0.8):
     import pandas as pd
 
     rows = []
-    powered = table[[SCENARIOS[s][3] == "power" for s in table["scenario"]]]
-    for (test, scenario, effect), curve in powered.groupby(["test", "scenario", "effect"], sort=False):
+    powered = table[table["role"] == "power"]
+    for (test, scenario, effect), curve in powered.groupby(["test", "scenario", "effect"], sort=False, dropna=False):
         curve = curve.sort_values("respondents_per_wave")
         sizes, rates = curve["respondents_per_wave"].to_numpy(float), curve["rate"].to_numpy(float)
         hit = np.flatnonzero(rates >= power)
         if hit.size == 0:
-            needed, note = math.nan, f"more than the largest grid size ({sizes[-1]:.0f} a wave)"
+            needed, note = math.nan, f"not reached at the largest size studied ({sizes[-1]:.0f} a wave)"
         elif hit[0] == 0:
             needed, note = sizes[0], f"at most the smallest grid size ({sizes[0]:.0f} a wave)"
         else:
@@ -239,8 +236,9 @@ def power_figure(table, *, alpha: float = 0.05, power: float = 0.8):
         curve = curve.sort_values("respondents_per_wave")
         x, y = curve["respondents_per_wave"], curve["rate"]
         err = [y - curve["low"], curve["high"] - y]
-        if SCENARIOS[scenario][3] == "power":
-            what = f"delta = {effect:g} logit/wave" if test == "widening" else f"minority {effect:.0%}"
+        if SCENARIOS[scenario][3] != "null":
+            what = f"'{scenario}'" if scenario not in EFFECT_SCENARIOS else \
+                f"delta = {effect:g} logit/wave" if test == "widening" else f"minority {effect:.0%}"
             ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=f"{TEST_LABELS[test]}: {what}")
         else:
             ax.errorbar(x, y, yerr=err, marker=".", capsize=2, color="0.6", linestyle="--", linewidth=0.8,
@@ -262,13 +260,20 @@ def power_figure(table, *, alpha: float = 0.05, power: float = 0.8):
     return fig
 
 
-def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05) -> str:
-    """The plain-words summary: what the widening test detects at the survey's size."""
+def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_replicates: int = 200) -> str:
+    """The plain-words summary. A smoke run (fewer than ``full_replicates`` replicates in a cell)
+    is labelled as one and states no conclusion."""
+    if table.empty:
+        return "No cell of the method study is available."
+    fewest = int(table["replicates"].min())
+    if fewest < full_replicates:
+        return (f"SMOKE RUN: {fewest} replicate(s) in the smallest cell, fewer than the {full_replicates} a cell of "
+                "a full study. It shows that the machinery runs; its rates are too uncertain to say anything "
+                "about the size or power of either test, and none is stated here.")
     lines = []
-    power = table[(table["test"] == "widening") & (table["scenario"] == "widening")]
-    for effect, curve in power.groupby("effect"):
-        near = curve[(curve["respondents_per_wave"] >= survey[0] * 0.66) & (curve["respondents_per_wave"]
-                                                                             <= survey[1] * 1.34)]
+    for effect, curve in table[(table["scenario"] == "widening")].groupby("effect"):
+        near = curve[(curve["respondents_per_wave"] >= survey[0] * 0.66)
+                     & (curve["respondents_per_wave"] <= survey[1] * 1.34)]
         if near.empty:
             continue
         row = near.iloc[(near["respondents_per_wave"] - sum(survey) / 2).abs().argmin()]
@@ -276,16 +281,25 @@ def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05) -> str:
                      f"of {effect:g} logit per wave with probability {row['rate']:.2f} (95 % interval "
                      f"{row['low']:.2f}-{row['high']:.2f}; {int(row['respondents_per_wave'])} a wave, "
                      f"{int(row['replicates'])} replicates).")
-    nulls = table[[SCENARIOS[s][3] == "null" for s in table["scenario"]]]
-    if not nulls.empty:
+    for test, nulls in table[table["role"] == "null"].groupby("test", sort=False):
         worst = nulls.loc[nulls["rate"].idxmax()]
-        lines.append(f"The largest rejection rate under a null is {worst['rate']:.3f} ({worst['test']}, "
-                     f"'{worst['scenario']}', {int(worst['respondents_per_wave'])} a wave; 95 % interval "
-                     f"{worst['low']:.3f}-{worst['high']:.3f}) against a nominal size of {alpha:g}.")
+        names = ", ".join(f"'{s}'" for s in dict.fromkeys(nulls["scenario"]))
+        lines.append(f"Over the {len(nulls)} null cell(s) of the {TEST_LABELS[test]} in this table ({names}), the "
+                     f"largest rejection rate is {worst['rate']:.3f} ('{worst['scenario']}', "
+                     f"{int(worst['respondents_per_wave'])} a wave, "
+                     f"{int(worst['replicates'])} replicates; 95 % interval {worst['low']:.3f}-{worst['high']:.3f}) "
+                     f"against a nominal size of {alpha:g}.")
+    for row in table[table["role"] == "not two groups"].itertuples():
+        lines.append(f"With three planted classes, 'two groups' was supported in {row.rejections} of {row.replicates} "
+                     f"data sets at {row.respondents_per_wave} a wave (rate {row.rate:.2f}).")
     for row in needed.itertuples():
-        what = f"a change of {row.effect:g} logit per wave" if row.test == "widening" \
+        what = f"'{row.scenario}'" if row.scenario not in EFFECT_SCENARIOS else \
+            f"a change of {row.effect:g} logit per wave" if row.test == "widening" \
             else f"two groups with a {row.effect:.0%} minority"
-        amount = f"about {row.respondents_per_wave:.0f}" if not math.isnan(row.respondents_per_wave) else row.note
-        lines.append(f"For 80 % power against {what}, the {TEST_LABELS[row.test]} needs {amount} respondents "
-                     f"per wave ({row.note}).")
+        if math.isnan(row.respondents_per_wave):
+            lines.append(f"Against {what}, the {TEST_LABELS[row.test]} does not reach 80 % power within the sizes "
+                         f"studied ({row.note}).")
+        else:
+            lines.append(f"For 80 % power against {what}, the {TEST_LABELS[row.test]} needs about "
+                         f"{row.respondents_per_wave:.0f} respondents per wave ({row.note}).")
     return "\n".join(lines)

@@ -98,6 +98,32 @@ scenario "continuum"           no classes: one trait theta ~ N(0, 1) per respond
                                -4.03 (95 %), USB -0.52 (59 %); see :func:`continuum_parameters`.
                                Always random draws; ``latent_class`` (include_class) is empty
                                and the trait is added as ``latent_trait``
+scenario "skewed_continuum"    as continuum, but the trait is right-skewed: a gamma variable of
+                               ``trait_shape`` (default 2, skewness 1.41; 8: skewness 0.71),
+                               standardised to mean 0 and variance 1 (most officers low, a long
+                               tail of sophisticated ones); the difficulties are solved under
+                               that trait (generalised Gauss-Laguerre quadrature) so the
+                               marginals equal the continuum's. Always random draws
+scenario "three_classes"       three groups, not two: majority, a middle class (MIDDLE_SHARE
+                               25 %, MIDDLE_PROFILE: halfway on the advanced items, e.g.
+                               encryption 0.40, higher than both on messaging apps 0.90 and social
+                               media 0.75) and the advanced class (10 %, stable profile); the
+                               majority's calibrated probabilities solved with all three classes'
+                               terms; ``latent_class`` 2 = the middle class. Always random draws
+scenario "regional"            the stable groups, but the advanced class's share and every
+                               probability depend on the respondent's region (REGION_PROFILES:
+                               North America 7 %, advanced items -0.3 and other items +0.2 logit;
+                               Europe 15 %, +0.4 and -0.3; other 10 %, no shift; both classes
+                               shifted alike, so no region's gap changes), while the composition
+                               follows the published one (USA 61 % in 2016, 46 % in 2019): the
+                               pooled rates and class share move. Calibrated marginals then hold
+                               only approximately. Always random draws
+missing answers                ``missing_answers=True`` (random draws): each technology answer
+                               (tags advanced, mainstream) blank independently with the wave's
+                               share (MISSING_SHARE: 15 % in 2016 rising linearly to 30 % in
+                               2019), and tech_usb_local_storage blank for everyone in 2016 (not
+                               asked; MISSING_NOT_ASKED); drawn from its own stream
+                               ``[seed, wave, 2]``, so the other answers are those without it
 calibrated marginals           where a wave has a published figure (CALIBRATIONS, read from
                                figures.csv). exact: the wave's count of that answer is EXACT:
                                the integer count inside the published band nearest value * N /
@@ -154,7 +180,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.data.synthetic.draws import exact_wave, random_wave
+from helpers.data.synthetic.draws import blank_answers, exact_wave, random_wave
 from helpers.data.synthetic.probabilities import ClassPlan, binary_items, resolve_classes, solve_continuum
 from helpers.data.synthetic.scenarios import (
     ADVANCED_ITEMS,
@@ -165,7 +191,13 @@ from helpers.data.synthetic.scenarios import (
     DRAWS,
     FIRST_WAVE,
     LAST_WAVE,
+    MIDDLE_PROFILE,
+    MIDDLE_SHARE,
+    MISSING_NOT_ASKED,
+    MISSING_SHARE,
     PROFILES,
+    RANDOM_ONLY,
+    REGION_PROFILES,
     SCENARIOS,
     VERY_COMMON_SHARE,
     VERY_UNCOMMON_SHARE,
@@ -183,7 +215,8 @@ from helpers.errors import ParameterError
 __all__ = [
     "ADVANCED_ITEMS", "CALIBRATIONS", "CONTINUUM_DISCRIMINATION", "COUNTRY_REGION", "CRYPTO_FREQUENCY_MINORITY_BONUS",
     "Calibration", "DEFAULT_SCENARIO", "DEFAULT_WAVES", "DRAWS", "EUROPE_REST", "FIRST_WAVE", "LAST_WAVE", "OTHER_MIX",
-    "PROFILES", "SCENARIOS", "VERY_COMMON_SHARE", "VERY_UNCOMMON_SHARE",
+    "MIDDLE_PROFILE", "MIDDLE_SHARE", "MISSING_NOT_ASKED", "MISSING_SHARE", "PROFILES", "RANDOM_ONLY",
+    "REGION_PROFILES", "SCENARIOS", "VERY_COMMON_SHARE", "VERY_UNCOMMON_SHARE",
     "class_probabilities", "continuum_parameters", "generate",
 ]
 
@@ -194,85 +227,63 @@ __all__ = [
 def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAULT_WAVES, n_groups: int | None = None,
              minority_share: float | tuple[float, float] | None = None, n_respondents: int | None = None,
              include_class: bool = False, draws: str = "exact", drift_logit: float | None = None,
-             n_per_wave: int | None = None, widening_logit: float | None = None):
+             n_per_wave: int | None = None, widening_logit: float | None = None, trait_shape: float | None = None,
+             missing_answers: bool = False):
     """Synthetic microdata (see the module docstring for everything planted and assumed).
 
     ``n_groups`` (1 or 2), ``minority_share`` (a share, or a pair (2016 share, 2019 share) that
     moves linearly across waves) and ``drift_logit`` (total logit shift of every advanced item in
     both classes from 2016 to 2019) override the scenario's defaults (:data:`SCENARIOS`); none
-    applies to "continuum". ``n_per_wave``: exactly that many respondents in every wave (instead
+    applies to a continuum. ``n_per_wave``: exactly that many respondents in every wave (instead
     of ``n_respondents`` split in proportion to the published sizes). ``widening_logit``: the
     minority's advanced items move linearly on the logit scale by that much per wave (see the
-    module docstring; an effect-size knob for power studies). ``draws="exact"`` plants quotas and
-    published counts exactly; ``draws="random"`` draws class membership, country and every answer independently with the
-    same expected values (:func:`class_probabilities`). "continuum" always draws at random.
-    ``include_class=True`` adds the latent class as a column ``latent_class`` (0 majority,
-    1 minority; empty for "continuum", which adds its trait as ``latent_trait``) for method
-    checks; drop them before validation.
+    module docstring; an effect-size knob for power studies). ``trait_shape``: the gamma shape of
+    "skewed_continuum"'s trait (default 2; larger = less skewed). ``missing_answers=True`` (random
+    draws only) leaves technology answers blank at random (MISSING_SHARE, more in later waves) and
+    one item unasked in one wave (MISSING_NOT_ASKED). ``draws="exact"`` plants quotas and
+    published counts exactly; ``draws="random"`` draws class membership, country and every answer
+    independently with the same expected values (:func:`class_probabilities`). The scenarios in
+    RANDOM_ONLY always draw at random. ``include_class=True`` adds the latent class as a column
+    ``latent_class`` (0 majority, 1 minority, 2 the middle class of "three_classes"; empty for a
+    continuum, which adds its trait as ``latent_trait``) for method checks; drop them before
+    validation.
     """
     import pandas as pd
 
     from helpers.data.codebook import load_codebook
     from helpers.data.published import load_figures
 
-    if scenario not in SCENARIOS:
-        raise ParameterError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ParameterError(f"seed must be an integer, not {seed!r}")
-    if draws not in DRAWS:
-        raise ParameterError(f"draws must be one of {', '.join(DRAWS)}, not {draws!r}")
+    _check_choices(scenario, seed, draws, widening_logit)
     cb = load_codebook()
     valid = cb.valid_waves()
     waves = tuple(sorted({int(w) for w in waves}))
     if not waves or not set(waves) <= set(valid):
         raise ParameterError(f"waves must be drawn from {valid}, got {list(waves)}")
-    spec = SCENARIOS[scenario]
     figures = load_figures()
-    if n_per_wave is not None:
-        if n_respondents is not None:
-            raise ParameterError("give n_respondents or n_per_wave, not both")
-        if isinstance(n_per_wave, bool) or not isinstance(n_per_wave, (int, np.integer)) or n_per_wave < 1:
-            raise ParameterError(f"n_per_wave must be a positive integer, not {n_per_wave!r}")
-        sizes = {w: int(n_per_wave) for w in waves}
-    else:
-        sizes = wave_sizes(figures, waves, n_respondents)
-    if widening_logit is not None and (isinstance(widening_logit, bool) or not isinstance(
-            widening_logit, (int, float, np.integer, np.floating)) or not -5 <= float(widening_logit) <= 5):
-        raise ParameterError(f"widening_logit must be a number between -5 and 5, not {widening_logit!r}")
-    label = f"synthetic data (scenario '{scenario}', seed {int(seed)}) — not real survey answers"
-    overrides = []
+    sizes = _wave_sizes(figures, waves, n_respondents, n_per_wave)
+    used = "random" if scenario in RANDOM_ONLY else draws
+    if missing_answers and used != "random":
+        raise ParameterError("missing_answers needs random draws (draws='random')")
     calib_log: list[dict] = []
-    parts = []
-
-    if spec["model"] == "continuum":
-        given = [name for name, v in (("n_groups", n_groups), ("minority_share", minority_share),
-                                      ("drift_logit", drift_logit), ("widening_logit", widening_logit))
-                 if v is not None]
-        if given:
-            raise ParameterError(f"{', '.join(given)} does not apply to the continuum scenario (no classes)")
-        used = "random"
-        params = solve_continuum(figures, waves)
-        for w in waves:
-            rng = np.random.default_rng([int(seed), int(w), 1])
-            parts.append(random_wave(w, sizes[w], rng, cb, figures, None, params, calib_log, include_class))
-        groups, share, drift = None, None, None
+    if SCENARIOS[scenario]["model"] == "continuum":
+        shape = _trait_shape(scenario, trait_shape, n_groups, minority_share, drift_logit, widening_logit)
+        parts, overrides = _continuum_waves(seed, waves, sizes, cb, figures, shape, calib_log, include_class)
+        classes = {"n_groups": None, "minority_share": None, "drift_logit": None}
+        if shape != SCENARIOS[scenario].get("trait_shape"):
+            overrides.append(f"trait gamma shape {shape:g}")
     else:
-        groups, share, drift, overrides = resolve_classes(scenario, n_groups, minority_share, drift_logit)
-        if widening_logit is not None:
-            if groups != 2:
-                raise ParameterError("widening_logit needs two groups (a minority whose gap can widen)")
-            overrides.append(f"widening {float(widening_logit):+g} logit per wave")
-        used = draws
-        plan = ClassPlan(groups, share, spec["trajectory"], drift, figures, widening=widening_logit)
-        for w in waves:
-            if used == "exact":
-                rng = np.random.default_rng([int(seed), int(w)])
-                parts.append(exact_wave(w, sizes[w], rng, cb, figures, plan, calib_log, include_class))
-            else:
-                rng = np.random.default_rng([int(seed), int(w), 1])
-                parts.append(random_wave(w, sizes[w], rng, cb, figures, plan, None, calib_log, include_class))
+        if trait_shape is not None:
+            raise ParameterError("trait_shape applies to the skewed_continuum scenario only")
+        parts, overrides, classes = _class_waves(scenario, seed, waves, sizes, cb, figures, used, calib_log,
+                                                 include_class, n_groups=n_groups, minority_share=minority_share,
+                                                 drift_logit=drift_logit, widening_logit=widening_logit)
+    if missing_answers:
+        parts = [blank_answers(part, w, np.random.default_rng([int(seed), int(w), 2]), cb)
+                 for part, w in zip(parts, waves, strict=True)]
+        overrides.append(f"missing answers {MISSING_SHARE[0]:.0%}-{MISSING_SHARE[1]:.0%}")
     if used == "random":
         overrides.append("random draws")
+    label = f"synthetic data (scenario '{scenario}', seed {int(seed)}) — not real survey answers"
     if overrides:
         label = label.replace(") —", f", {', '.join(overrides)}) —")
 
@@ -280,11 +291,83 @@ def generate(scenario: str = DEFAULT_SCENARIO, seed: int = 2018, *, waves=DEFAUL
     source = f"helpers.data.synthetic.generate(scenario={scenario!r}, seed={int(seed)}" \
              + (", draws='random')" if used == "random" else ")")
     frame.attrs.update({"data_kind": "synthetic", "label": label, "scenario": scenario, "seed": int(seed),
-                        "draws": used, "n_groups": groups, "minority_share": share, "drift_logit": drift,
-                        "source": source, "calibration": calib_log})
+                        "draws": used, **classes, "source": source, "calibration": calib_log})
     if widening_logit is not None:
         frame.attrs["widening_logit"] = float(widening_logit)
+    if SCENARIOS[scenario].get("trait_shape") is not None:
+        frame.attrs["trait_shape"] = shape
+    if missing_answers:
+        frame.attrs["missing_answers"] = {"share": list(MISSING_SHARE), "not_asked": list(MISSING_NOT_ASKED)}
     return frame
+
+
+def _check_choices(scenario, seed, draws, widening_logit) -> None:
+    if scenario not in SCENARIOS:
+        raise ParameterError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ParameterError(f"seed must be an integer, not {seed!r}")
+    if draws not in DRAWS:
+        raise ParameterError(f"draws must be one of {', '.join(DRAWS)}, not {draws!r}")
+    if widening_logit is not None and (isinstance(widening_logit, bool) or not isinstance(
+            widening_logit, (int, float, np.integer, np.floating)) or not -5 <= float(widening_logit) <= 5):
+        raise ParameterError(f"widening_logit must be a number between -5 and 5, not {widening_logit!r}")
+
+
+def _wave_sizes(figures, waves, n_respondents, n_per_wave) -> dict[int, int]:
+    if n_per_wave is None:
+        return wave_sizes(figures, waves, n_respondents)
+    if n_respondents is not None:
+        raise ParameterError("give n_respondents or n_per_wave, not both")
+    if isinstance(n_per_wave, bool) or not isinstance(n_per_wave, (int, np.integer)) or n_per_wave < 1:
+        raise ParameterError(f"n_per_wave must be a positive integer, not {n_per_wave!r}")
+    return {w: int(n_per_wave) for w in waves}
+
+
+def _trait_shape(scenario, trait_shape, n_groups, minority_share, drift_logit, widening_logit) -> float | None:
+    """The continuum's trait: None (normal) or the skewed trait's gamma shape, validated."""
+    given = [name for name, v in (("n_groups", n_groups), ("minority_share", minority_share),
+                                  ("drift_logit", drift_logit), ("widening_logit", widening_logit)) if v is not None]
+    if given:
+        raise ParameterError(f"{', '.join(given)} does not apply to the {scenario} scenario (no classes)")
+    default = SCENARIOS[scenario].get("trait_shape")
+    if trait_shape is None:
+        return default
+    if default is None:
+        raise ParameterError("trait_shape applies to the skewed_continuum scenario only")
+    if isinstance(trait_shape, bool) or not isinstance(trait_shape, (int, float, np.integer, np.floating)) \
+            or not 0.5 <= float(trait_shape) <= 1000:
+        raise ParameterError(f"trait_shape must be a number between 0.5 and 1000, not {trait_shape!r}")
+    return float(trait_shape)
+
+
+def _continuum_waves(seed, waves, sizes, cb, figures, shape, calib_log, include_class):
+    params = solve_continuum(figures, waves, shape)
+    parts = []
+    for w in waves:
+        rng = np.random.default_rng([int(seed), int(w), 1])
+        parts.append(random_wave(w, sizes[w], rng, cb, figures, None, params, calib_log, include_class,
+                                 trait_shape=shape))
+    return parts, []
+
+
+def _class_waves(scenario, seed, waves, sizes, cb, figures, used, calib_log, include_class, *, n_groups,
+                 minority_share, drift_logit, widening_logit):
+    groups, share, drift, overrides = resolve_classes(scenario, n_groups, minority_share, drift_logit)
+    if widening_logit is not None:
+        if groups != 2:
+            raise ParameterError("widening_logit needs two groups (a minority whose gap can widen)")
+        overrides.append(f"widening {float(widening_logit):+g} logit per wave")
+    plan = ClassPlan(groups, share, SCENARIOS[scenario]["trajectory"], drift, figures, widening=widening_logit)
+    parts = []
+    for w in waves:
+        if used == "exact":
+            rng = np.random.default_rng([int(seed), int(w)])
+            parts.append(exact_wave(w, sizes[w], rng, cb, figures, plan, calib_log, include_class))
+        else:
+            rng = np.random.default_rng([int(seed), int(w), 1])
+            parts.append(random_wave(w, sizes[w], rng, cb, figures, plan, None, calib_log, include_class,
+                                     regional=scenario == "regional"))
+    return parts, overrides, {"n_groups": groups, "minority_share": share, "drift_logit": drift}
 
 
 def class_probabilities(scenario: str = DEFAULT_SCENARIO, *, waves=DEFAULT_WAVES, n_groups: int | None = None,
@@ -295,7 +378,9 @@ def class_probabilities(scenario: str = DEFAULT_SCENARIO, *, waves=DEFAULT_WAVES
     plants counts rounded from them (calibrated items: the published count, split as
     documented). tech_cryptocurrency is the unconditional probability (where crypto_encountered
     is asked, it is drawn among those who met cryptocurrencies, see the module docstring).
-    For "continuum" see :func:`continuum_parameters`.
+    Class 2 is the middle class of "three_classes". For "regional" these are the values before
+    the region-specific shifts and shares (REGION_PROFILES). For a continuum see
+    :func:`continuum_parameters`.
     """
     import pandas as pd
 
@@ -312,22 +397,23 @@ def class_probabilities(scenario: str = DEFAULT_SCENARIO, *, waves=DEFAULT_WAVES
     rows = []
     for w in sorted({int(x) for x in waves}):
         expected = plan.expected(w, cb, [])
-        for c in ((0,) if plan.groups == 1 else (0, 1)):
-            share = 1 - plan.share(w) if c == 0 else plan.share(w)
-            rows.append({"wave": w, "latent_class": c, "share": share,
-                         **{item: (pm if c == 1 else pj) for item, (pm, pj) in expected.items()}})
+        shares = {0: 1 - plan.share(w) - plan.middle, 1: plan.share(w), 2: plan.middle}
+        for c in {1: (0,), 2: (0, 1), 3: (0, 1, 2)}[plan.groups]:
+            rows.append({"wave": w, "latent_class": c, "share": shares[c],
+                         **{item: ps[{0: 1, 1: 0, 2: 2}[c]] for item, ps in expected.items()}})
     items = [c for c in cb.microdata_columns() if c in binary_items(cb)]
     return pd.DataFrame(rows).set_index(["wave", "latent_class"]).reindex(columns=["share", *items])
 
 
-def continuum_parameters(waves=DEFAULT_WAVES):
+def continuum_parameters(waves=DEFAULT_WAVES, trait_shape: float | None = None):
     """The continuum scenario's 2PL parameters: one row per (item, wave asked) with
-    ``discrimination``, ``difficulty`` (solved) and ``marginal`` (the expected rate)."""
+    ``discrimination``, ``difficulty`` (solved) and ``marginal`` (the expected rate); with
+    ``trait_shape`` those of "skewed_continuum" (difficulties solved under its gamma trait)."""
     import pandas as pd
 
     from helpers.data.published import load_figures
 
     waves = tuple(sorted({int(w) for w in waves}))
-    table = solve_continuum(load_figures(), waves)
+    table = solve_continuum(load_figures(), waves, trait_shape)
     return pd.DataFrame([{"item": item, "wave": w, "discrimination": a, "difficulty": b, "marginal": m}
                          for (item, w), (a, b, m) in table.items()]).sort_values(["item", "wave"], ignore_index=True)

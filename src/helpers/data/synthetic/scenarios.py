@@ -51,7 +51,27 @@ SCENARIOS: dict[str, dict] = {
         "description": "no groups: one continuous trait (2PL item response model, trait N(0, 1) in every "
                        "wave) on which every technology item loads; always random draws",
     },
+    "skewed_continuum": {
+        "model": "continuum", "n_groups": None, "minority_share": None, "trajectory": "flat", "drift_logit": 0.0,
+        "trait_shape": 2.0,
+        "description": "no groups: one continuous, right-skewed trait (a gamma variable of `trait_shape` 2, "
+                       "standardised to mean 0 and variance 1: most officers low, a long tail of sophisticated "
+                       "ones) with the continuum's 2PL items; always random draws",
+    },
+    "three_classes": {
+        "model": "classes", "n_groups": 3, "minority_share": 0.10, "trajectory": "flat", "drift_logit": 0.0,
+        "description": "three groups, not two: a majority, a middle class (25 %, app-savvy, halfway on the "
+                       "advanced items) and a small advanced class (10 %); stable profiles; always random draws",
+    },
+    "regional": {
+        "model": "classes", "n_groups": 2, "minority_share": 0.10, "trajectory": "flat", "drift_logit": 0.0,
+        "description": "the stable groups with region-specific minority shares and profiles (REGION_PROFILES), "
+                       "so the published change of composition (US share 61 % in 2016, 46 % in 2019) moves the "
+                       "pooled rates while no region's gap changes; always random draws",
+    },
 }
+#: scenarios that exist only as random draws (no exact quotas are defined for them)
+RANDOM_ONLY = ("continuum", "skewed_continuum", "three_classes", "regional")
 
 #: item -> (majority p, minority p in 2016, minority p in 2019). Majority values of items
 #: with a published figure are replaced by the solved value (see helpers.data.synthetic's docstring).
@@ -95,3 +115,26 @@ CONTINUUM_DISCRIMINATION: dict[str, float] = {
 CRYPTO_FREQUENCY_MINORITY_BONUS = 0.5
 VERY_COMMON_SHARE = 1 / 3      # of "common or very common"
 VERY_UNCOMMON_SHARE = 1 / 2    # of "uncommon or very uncommon"
+
+#: three_classes: the middle class's share and its probabilities (between the majority and the
+#: advanced class on the advanced items, higher than both on messaging apps and social media)
+MIDDLE_SHARE = 0.25
+MIDDLE_PROFILE: dict[str, float] = {
+    "tech_encryption": 0.40, "tech_darknet": 0.28, "tech_cryptocurrency": 0.16, "tech_anonymisation": 0.38,
+    "tech_p2p": 0.85, "tech_social_media": 0.75, "tech_messaging_apps": 0.90, "tech_self_produced": 0.90,
+    "tech_usb_local_storage": 0.40, "trend_social_media": 0.45, "trend_anonymisation": 0.30,
+    "trend_encryption": 0.25, "trend_cloud": 0.35, "crypto_encountered": 0.55,
+}
+
+#: regional: region -> (advanced class's share, logit shift of the advanced items, logit shift of
+#: the other binary items); the shifts apply to both classes alike, so each region's gap is constant
+REGION_PROFILES: dict[str, tuple[float, float, float]] = {
+    "north_america": (0.07, -0.3, 0.2),
+    "europe": (0.15, 0.4, -0.3),
+    "other": (0.10, 0.0, 0.0),
+}
+
+#: missing_answers: share of technology answers left blank, 2016 -> 2019 (linear in the wave), and
+#: the one technology item not asked in one wave
+MISSING_SHARE = (0.15, 0.30)
+MISSING_NOT_ASKED = ("tech_usb_local_storage", 2016)

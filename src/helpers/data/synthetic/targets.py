@@ -3,6 +3,7 @@ survey sizes, and the country composition (with the documented assumptions)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +56,33 @@ CALIBRATIONS: tuple[Calibration, ...] = (
 )
 
 
+#: looked-up figures per content of the figures frame (a generator call reads the same few
+#: dozen figures many times, and every call reads the frame afresh)
+_LOOKUPS: dict = {"frame": None, "digest": None, "values": {}}
+
+
+def figures_digest(figures) -> str:
+    """sha256 of the figures frame's content (remembered for the frame last seen)."""
+    import pandas as pd
+
+    if _LOOKUPS["frame"] is not figures:
+        digest = hashlib.sha256(pd.util.hash_pandas_object(figures, index=True).to_numpy().tobytes()).hexdigest()
+        if digest != _LOOKUPS["digest"]:
+            _LOOKUPS.update(digest=digest, values={})
+        _LOOKUPS["frame"] = figures
+    return _LOOKUPS["digest"]
+
+
 def figure_value(figures, qid, option, wave):
+    """(value, low, high) of one published figure, memoised per content of ``figures``."""
     from helpers.data.published import figure
 
-    found = figure(qid, option, wave, frame=figures)
-    return found.value, found.value_low, found.value_high
+    figures_digest(figures)
+    values = _LOOKUPS["values"]
+    if (qid, option, wave) not in values:
+        found = figure(qid, option, wave, frame=figures)
+        values[(qid, option, wave)] = (found.value, found.value_low, found.value_high)
+    return values[(qid, option, wave)]
 
 
 def _published_size(figures, wave) -> int:

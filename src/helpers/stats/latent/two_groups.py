@@ -208,7 +208,8 @@ def _checked(items, advanced, small_minority, options):
     """Validated arguments of :func:`two_groups_test` (errors name the argument)."""
     x, names = validate_items(items)
     adv_mask = _check_columns(names, advanced)
-    if isinstance(small_minority, bool) or not isinstance(small_minority, numbers.Real) or not 0 < float(small_minority) < 1:
+    if (isinstance(small_minority, bool) or not isinstance(small_minority, numbers.Real)
+            or not 0 < float(small_minority) < 1):
         raise StatisticsInputError(f"small_minority={small_minority!r} must be a share strictly between 0 and 1")
     if options["null"] not in NULLS:
         raise StatisticsInputError(f"null={options['null']!r} is not one of {', '.join(map(repr, NULLS))}")
