@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 
 from helpers.report.claims import CHAPTER_COLUMNS, adjust_register, verdict
-from helpers.report.disclosure import suppress_small_counts, violations
+from helpers.report.disclosure import suppress_small_counts
 
+
+def violations(frame, count_columns, *, threshold: int) -> list[str]:
+    """Every visible count below the threshold (what a disclosure check looks for)."""
+    values = frame[count_columns]
+    bad = values[(values > 0) & (values < threshold)].dropna()
+    return [f"{count_columns}={v} in row {i}" for i, v in bad.items()]
 
 @pytest.mark.parametrize(
     "p, estimate, direction, expected",
@@ -22,6 +28,7 @@ from helpers.report.disclosure import suppress_small_counts, violations
         (math.nan, 0.3, "greater", "not testable"),
     ],
 )
+
 def test_verdict_rule(p, estimate, direction, expected):
     assert verdict(p, estimate, direction=direction, null_value=0.0, alpha=0.05) == expected
 

@@ -40,11 +40,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from helpers.data.io import DELIMITER_NAMES, read_csv_strings
+from helpers.data.io import read_csv_strings
 from helpers.data.provenance import (
     read_provenance,
     synthetic_attrs,
 )
+from helpers.data.spreadsheets import PADDED_NAMES, format_cell, padded_names, read_sav, read_xlsx
 from helpers.errors import MAX_LISTED, InputDataError, MicrodataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,14 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # ---------------------------------------------------------------------------------------
 # reading microdata files
 # ---------------------------------------------------------------------------------------
-#: ``frame.attrs`` key: column names a reader trimmed, for validate_microdata to count.
-PADDED_NAMES = "padded_column_names"
-
-
-def _padded_names(names) -> int:
-    return sum(str(c) != str(c).strip() for c in names)
-
-
 def _csv_header(path: Path) -> list[str]:
     import csv
 
@@ -92,97 +85,17 @@ def read_microdata(path: str | Path, *, codebook: Codebook | None = None, waves=
             raise
         except InputDataError as exc:
             raise MicrodataError(str(exc)) from None
-        frame.attrs[PADDED_NAMES] = _padded_names(_csv_header(path))  # the reader trims them
+        frame.attrs[PADDED_NAMES] = padded_names(_csv_header(path))  # the reader trims them
     elif suffix == ".xlsx":
-        frame = _read_xlsx(path, cb)
+        frame = read_xlsx(path, cb)
     elif suffix == ".sav":
-        frame = _read_sav(path, cb)
+        frame = read_sav(path, cb)
     else:
         raise MicrodataError(f"{path.name}: unsupported file type {suffix!r}; use .csv (UTF-8, comma-separated), "
                              ".xlsx or .sav")
     if not validate:
         return frame
     return validate_microdata(frame, source=path, codebook=cb, waves=waves)
-
-
-def _read_xlsx(path: Path, cb: Codebook) -> pd.DataFrame:
-    import pandas as pd
-
-    if path.stat().st_size == 0:
-        raise MicrodataError(f"{path.name}: the file is empty (0 bytes)")
-    try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise MicrodataError(
-            f"{path.name}: cannot be read as an Excel .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from None
-    if len(frame.columns) == 0:
-        raise MicrodataError(f"{path.name}: the first sheet is empty; expected a header row with the columns "
-                             f"{', '.join(cb.microdata_columns())}")
-    padded = _padded_names(frame.columns)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.attrs[PADDED_NAMES] = padded
-    if frame.empty:
-        raise MicrodataError(f"{path.name}: the first sheet has a header row but no data rows")
-    if len(frame.columns) == 1 and any(d in frame.columns[0] for d in DELIMITER_NAMES):
-        raise MicrodataError(f"{path.name}: found 1 column ({frame.columns[0][:60]!r}); expected one column per "
-                             f"variable: {', '.join(cb.microdata_columns())}")
-    frame.index = pd.Index(np.arange(2, len(frame) + 2), name="row")
-    return frame.fillna("")
-
-
-def _read_sav(path: Path, cb: Codebook) -> pd.DataFrame:
-    import pandas as pd
-    import pyreadstat
-
-    if path.stat().st_size == 0:
-        raise MicrodataError(f"{path.name}: the file is empty (0 bytes)")
-    try:
-        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-    except Exception as exc:  # pyreadstat.ReadstatError and friends
-        raise MicrodataError(f"{path.name}: cannot be read as an SPSS .sav file ({exc})") from None
-    if frame.empty:
-        raise MicrodataError(f"{path.name}: the file has variables but no cases")
-    padded = _padded_names(frame.columns)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.attrs[PADDED_NAMES] = padded
-    problems = []
-    # Translate codes through the file's value labels where they name codebook labels, so a
-    # file that codes e.g. 1 = "more demanding" is read correctly.
-    for col, labels in (meta.variable_value_labels or {}).items():
-        if col not in cb or not cb.question(col).options or col not in frame.columns:
-            continue
-        q = cb.question(col)
-        lab = q.label_map()
-        used = pd.unique(frame[col].dropna())
-        mapping = {}
-        for code in used:
-            text = _value_label(labels, code)
-            if text is None:
-                continue
-            target = lab.get(str(text).strip().lower())
-            if target is None:
-                problems.append(f"column '{col}': value label {text!r} (code {_fmt(code)}) is not a label in the "
-                                f"codebook (expected {q.describe_codes()})")
-            else:
-                mapping[code] = target
-        if mapping and any(k != v for k, v in mapping.items()):
-            frame[col] = frame[col].map(lambda x, m=mapping: m.get(x, x))
-    if problems:
-        raise MicrodataError(f"{path.name}: " + "; ".join(problems[:MAX_LISTED]))
-    frame.index = pd.Index(np.arange(1, len(frame) + 1), name="case")
-    return frame
-
-
-def _value_label(labels: dict, code):
-    """The SPSS value label of ``code`` (a number or, on a string variable, a text), or None.
-
-    A numeric code may be stored as 2.0 with its label under 2; a string code is looked up as it is."""
-    if code in labels:
-        return labels[code]
-    if isinstance(code, (int, float, np.integer, np.floating)) and float(code).is_integer():
-        return labels.get(int(code))
-    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,6 +138,86 @@ def _source_name(source) -> str:
     return Path(source).name if isinstance(source, Path) or ("/" in str(source) or "\\" in str(source)) else str(source)
 
 
+def _check_structure(frame, cb, name: str, trimmed: dict) -> pd.DataFrame:
+    """``frame`` with names trimmed; its columns checked against the schema (duplicates, required, unknown)."""
+    frame = frame.copy(deep=False)
+    padded = padded_names(frame.columns) + int(frame.attrs.get(PADDED_NAMES, 0))
+    if padded:
+        trimmed["(column names)"] = int(padded)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    cols = cb.microdata_columns()
+    structural = []
+    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if dupes:
+        structural.append(f"column(s) {', '.join(dupes)} appear more than once")
+    missing = [c for c in cb.required_columns() if c not in frame.columns]
+    if missing:
+        structural.append(f"missing required column(s) {', '.join(missing)}")
+    for c in (c for c in frame.columns if c not in cols):
+        close = difflib.get_close_matches(c, cols, n=1)
+        structural.append(f"unknown column {c!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    if structural:
+        raise MicrodataError(f"{name}: {'; '.join(structural)}. Expected the codebook's columns: {', '.join(cols)} "
+                             f"(required: {', '.join(cb.required_columns())})")
+    if len(frame) == 0:
+        raise MicrodataError(f"{name}: no rows (a header without data)")
+    return frame
+
+
+def _typed_columns(frame, cb, problems: _Problems, index, trimmed: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """Every schema column converted to its type; and, per column, the rows whose conversion failed."""
+    import pandas as pd
+
+    typed, failed = {}, {}
+    for col in cb.microdata_columns():
+        s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
+        before = len(problems.groups)
+        typed[col] = _convert(s, cb.question(col), problems, index, trimmed)
+        if len(problems.groups) > before:
+            failed[col] = np.concatenate([pos for pos, _ in problems.groups[before:]])
+    return typed, failed
+
+
+def _check_required(typed: dict, failed: dict, cb, problems: _Problems) -> None:
+    """A required column's empty cells (those that failed conversion are reported already)."""
+    import pandas as pd
+
+    for col in cb.required_columns():
+        isna = np.array(pd.isna(typed[col]), dtype=bool)
+        if col in failed:
+            isna[failed[col]] = False
+        problems.add(np.flatnonzero(isna),
+                     lambda p, col=col: f"{problems.where(p)}, column '{col}': empty (a value is required)")
+
+
+def _check_schema(out, cb, problems: _Problems, index) -> None:
+    """The pandera schema, lazily (every failure collected), in the project's words."""
+    schema, describe = _schema(cb)
+    try:
+        schema.validate(out, lazy=True)
+    except Exception as exc:  # pandera.errors.SchemaErrors
+        fc = getattr(exc, "failure_cases", None)
+        if fc is None:
+            raise
+        _translate_pandera(fc, describe, problems, out, index, cb)
+
+
+def _check_requested_waves(out, waves, cb, problems: _Problems, in_file: set) -> None:
+    """Each requested wave is a codebook wave with respondents, and its analysis items were answered."""
+    from helpers.data.coverage import check_items_answered
+
+    valid_waves = cb.valid_waves()
+    for w in sorted({int(w) for w in waves}):
+        if w not in valid_waves:
+            problems.general.append(f"wave {w} was requested but is not a wave in the codebook "
+                                    f"(valid: {', '.join(map(str, valid_waves))})")
+        elif not (out["wave"] == w).any():
+            present = ", ".join(map(str, sorted(out.loc[out["wave"].isin(valid_waves), "wave"].unique())))
+            problems.general.append(f"wave {w} was requested but the data have no respondents in it "
+                                    f"(waves present: {present})")
+    problems.general.extend(check_items_answered(out, waves=waves, codebook=cb, in_file=in_file))
+
+
 def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook | None = None,
                        waves=None) -> pd.DataFrame:
     """Check ``frame`` against the codebook's microdata schema; return a typed copy.
@@ -242,78 +235,16 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 
     cb = codebook or load_codebook()
     name = _source_name(source)
-    cols = cb.microdata_columns()
-
-    # -- structure --------------------------------------------------------------------
-    frame = frame.copy(deep=False)
     trimmed: dict[str, int] = {}
-    padded_names = _padded_names(frame.columns) + int(frame.attrs.get(PADDED_NAMES, 0))
-    if padded_names:
-        trimmed["(column names)"] = int(padded_names)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    structural = []
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if dupes:
-        structural.append(f"column(s) {', '.join(dupes)} appear more than once")
-    missing = [c for c in cb.required_columns() if c not in frame.columns]
-    if missing:
-        structural.append(f"missing required column(s) {', '.join(missing)}")
-    extra = [c for c in frame.columns if c not in cols]
-    for c in extra:
-        close = difflib.get_close_matches(c, cols, n=1)
-        structural.append(f"unknown column {c!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    if structural:
-        raise MicrodataError(f"{name}: {'; '.join(structural)}. Expected the codebook's columns: {', '.join(cols)} "
-                             f"(required: {', '.join(cb.required_columns())})")
-    if len(frame) == 0:
-        raise MicrodataError(f"{name}: no rows (a header without data)")
+    frame = _check_structure(frame, cb, name, trimmed)
     index = frame.index if frame.index.name else frame.index.rename("row")
-
     problems = _Problems(index)
-    typed = {}
-    failed: dict[str, np.ndarray] = {}
-    valid_waves = cb.valid_waves()
-    for col in cols:
-        q = cb.question(col)
-        s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
-        before = len(problems.groups)
-        typed[col] = _convert(s, q, problems, index, trimmed)
-        if len(problems.groups) > before:
-            failed[col] = np.concatenate([pos for pos, _ in problems.groups[before:]])
-
-    # -- required values ----------------------------------------------------------------
-    for col in cb.required_columns():
-        isna = np.array(pd.isna(typed[col]), dtype=bool)
-        if col in failed:
-            isna[failed[col]] = False
-        empty = np.flatnonzero(isna)
-        problems.add(empty, lambda p, col=col: f"{problems.where(p)}, column '{col}': empty (a value is required)")
-
+    typed, failed = _typed_columns(frame, cb, problems, index, trimmed)
+    _check_required(typed, failed, cb, problems)
     out = pd.DataFrame(typed, index=index)
-    wave_ok = out["wave"].isin(valid_waves)
-
-    # -- schema checks with pandera (lazy: all problems collected) --------------------------
-    schema, describe = _schema(cb)
-    try:
-        schema.validate(out, lazy=True)
-    except Exception as exc:  # pandera.errors.SchemaErrors
-        fc = getattr(exc, "failure_cases", None)
-        if fc is None:
-            raise
-        _translate_pandera(fc, describe, problems, out, index, cb)
-
+    _check_schema(out, cb, problems, index)
     if waves is not None:
-        for w in sorted({int(w) for w in waves}):
-            if w not in valid_waves:
-                problems.general.append(f"wave {w} was requested but is not a wave in the codebook "
-                                        f"(valid: {', '.join(map(str, valid_waves))})")
-            elif not (out["wave"] == w).any():
-                present = ", ".join(map(str, sorted(out.loc[wave_ok, "wave"].unique())))
-                problems.general.append(f"wave {w} was requested but the data have no respondents in it "
-                                        f"(waves present: {present})")
-        from helpers.data.coverage import check_items_answered
-
-        problems.general.extend(check_items_answered(out, waves=waves, codebook=cb, in_file=set(frame.columns)))
+        _check_requested_waves(out, waves, cb, problems, set(frame.columns))
     n = problems.total()
     if n:
         listed = problems.messages()
@@ -329,36 +260,32 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", ".")
 
 
-def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = None):
-    """One column to its typed form; unparseable cells become NA and are recorded.
-
-    Spaces around a text are trimmed, and the cells trimmed counted in ``trimmed[column]``.
-    Vectorised: coded columns are factorised, so only their few distinct texts are parsed."""
+def _convert_text(s, q, trimmed: dict[str, int] | None):
+    """An identifier or text column as strings (numeric ids from Excel or SPSS: 17.0 -> "17"), trimmed."""
     import pandas as pd
 
-    if pd.api.types.is_bool_dtype(s.dtype):
-        s = s.astype("Int8")
-    numeric_in = pd.api.types.is_numeric_dtype(s.dtype)
-    if q.type in ("identifier", "text"):
-        if numeric_in:   # e.g. numeric ids from Excel or SPSS: 17.0 -> "17"
-            num = pd.to_numeric(s, errors="coerce")
-            integral = bool(((num.dropna() % 1) == 0).all())
-            txt = num.astype("Int64").astype("str") if integral else s.astype("str")
-            txt = txt.where(s.notna())
-        else:
-            raw_txt = s.astype("str")
-            txt = raw_txt.str.strip()
-            n_trimmed = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
-            if n_trimmed and trimmed is not None:
-                trimmed[q.id] = n_trimmed
-        return txt.where(~txt.str.lower().isin(MISSING_MARKERS)).astype("str")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = pd.to_numeric(s, errors="coerce")
+        integral = bool(((num.dropna() % 1) == 0).all())
+        txt = num.astype("Int64").astype("str") if integral else s.astype("str")
+        txt = txt.where(s.notna())
+    else:
+        raw_txt = s.astype("str")
+        txt = raw_txt.str.strip()
+        n_trimmed = int(((raw_txt != txt) & s.notna() & (txt != "")).sum())
+        if n_trimmed and trimmed is not None:
+            trimmed[q.id] = n_trimmed
+    return txt.where(~txt.str.lower().isin(MISSING_MARKERS)).astype("str")
 
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    uniques = list(uniques)
+
+def _parse_uniques(uniques: list, q, string_codes: bool):
+    """Each distinct cell text parsed: the values, and flags (not a code or number, padded, look-alike).
+
+    The flag arrays have one more slot than ``uniques``: the NA sentinel of :func:`pandas.factorize`.
+    """
     lab = q.label_map()
-    string_codes = bool(q.options) and isinstance(q.options[0].code, str)
     parsed: list = []
-    notnum = np.zeros(len(uniques) + 1, dtype=bool)   # last slot: the NA sentinel
+    notnum = np.zeros(len(uniques) + 1, dtype=bool)
     padded = np.zeros(len(uniques) + 1, dtype=bool)
     lookalike = np.zeros(len(uniques) + 1, dtype=bool)
     for i, u in enumerate(uniques):
@@ -373,8 +300,7 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
             notnum[i] = code is None
         elif not text.isascii() and low not in lab:   # float() reads full-width look-alike digits: refuse
             parsed.append(None)
-            notnum[i] = True
-            lookalike[i] = True
+            notnum[i] = lookalike[i] = True
         else:
             try:
                 val = float(text)
@@ -384,21 +310,13 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
                 val = lab.get(low)
                 notnum[i] = val is None
             parsed.append(val)
-    bad_rows = np.flatnonzero(notnum[codes])  # codes == -1 picks the sentinel slot (False)
-    n_padded = int(padded[codes].sum())
-    if n_padded and trimmed is not None:
-        trimmed[q.id] = n_padded
-    raw = np.array(uniques + [None], dtype=object)
-    expected = (f"one of {', '.join(map(str, q.waves))}" if q.type == "wave"
-                else f"a code ({q.describe_codes()}) or its label" if q.options else "a number")
-    what = ("an answer code" if string_codes else "a number or a label" if q.options else "a number")
-    problems.add(bad_rows, lambda p, q=q, c=codes, r=raw, la=lookalike:
-                 f"{problems.where(p)}, column '{q.id}': {_fmt(r[c[p]])} is not {what} (expected {expected})"
-                 + (f": it holds {_non_ascii(r[c[p]])}; type plain ASCII digits and letters" if la[c[p]] else ""))
-    if string_codes:
-        table = np.array([p if p is not None else None for p in parsed] + [None], dtype=object)
-        out = pd.Series(table[codes], index=s.index, dtype="str")
-        return out
+    return parsed, notnum, padded, lookalike
+
+
+def _numeric_codes(s, q, parsed: list, codes, problems: _Problems, expected: str):
+    """Parsed numbers as a nullable integer column; fractions and out-of-range codes recorded and blanked."""
+    import pandas as pd
+
     table = np.array([np.nan if (p is None or isinstance(p, str)) else float(p) for p in parsed] + [np.nan])
     arr = table[codes]
     frac = np.flatnonzero(~np.isnan(arr) & (arr != np.round(arr)))
@@ -413,6 +331,38 @@ def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = 
     arr = np.where(bad, np.nan, arr)
     dtype = "Int64" if q.type == "wave" else "Int8"
     return pd.Series(pd.array(arr, dtype="Float64").astype(dtype), index=s.index)
+
+
+def _convert(s, q, problems: _Problems, index, trimmed: dict[str, int] | None = None):
+    """One column to its typed form; unparseable cells become NA and are recorded.
+
+    Spaces around a text are trimmed, and the cells trimmed counted in ``trimmed[column]``.
+    Vectorised: coded columns are factorised, so only their few distinct texts are parsed."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype("Int8")
+    if q.type in ("identifier", "text"):
+        return _convert_text(s, q, trimmed)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    uniques = list(uniques)
+    string_codes = bool(q.options) and isinstance(q.options[0].code, str)
+    parsed, notnum, padded, lookalike = _parse_uniques(uniques, q, string_codes)
+    bad_rows = np.flatnonzero(notnum[codes])  # codes == -1 picks the sentinel slot (False)
+    n_padded = int(padded[codes].sum())
+    if n_padded and trimmed is not None:
+        trimmed[q.id] = n_padded
+    raw = np.array(uniques + [None], dtype=object)
+    expected = (f"one of {', '.join(map(str, q.waves))}" if q.type == "wave"
+                else f"a code ({q.describe_codes()}) or its label" if q.options else "a number")
+    what = ("an answer code" if string_codes else "a number or a label" if q.options else "a number")
+    problems.add(bad_rows, lambda p, q=q, c=codes, r=raw, la=lookalike:
+                 f"{problems.where(p)}, column '{q.id}': {format_cell(r[c[p]])} is not {what} (expected {expected})"
+                 + (f": it holds {_non_ascii(r[c[p]])}; type plain ASCII digits and letters" if la[c[p]] else ""))
+    if string_codes:
+        table = np.array([p if p is not None else None for p in parsed] + [None], dtype=object)
+        return pd.Series(table[codes], index=s.index, dtype="str")
+    return _numeric_codes(s, q, parsed, codes, problems, expected)
 
 
 _SCHEMAS: dict = {}
@@ -480,22 +430,6 @@ def _non_ascii(text: str) -> str:
     return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}" for c in odd)
 
 
-def _fmt(v) -> str:
-    """A cell value for a message: integers without '.0', strings quoted."""
-    try:
-        import pandas as pd
-
-        if pd.isna(v):
-            return "empty"
-    except (TypeError, ValueError):
-        pass
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    if isinstance(v, (np.integer,)):
-        return str(int(v))
-    if isinstance(v, str):
-        return repr(v)
-    return str(v)
 
 
 def _translate_pandera(fc, describe, problems: _Problems, out, index, cb) -> None:
@@ -525,16 +459,16 @@ def _translate_pandera(fc, describe, problems: _Problems, out, index, cb) -> Non
             groups = pd.Series(pos_all).groupby(ids.to_numpy()[pos_all], sort=False).agg(list)
             lists = {v[0]: v for v in groups.to_numpy()}
             problems.add(np.fromiter(lists, dtype=np.int64, count=len(lists)), lambda p, col=col, o=lists, ids=vals:
-                         f"column '{col}': {_fmt(ids[p])} appears on {index.name or 'row'}s "
+                         f"column '{col}': {format_cell(ids[p])} appears on {index.name or 'row'}s "
                          f"{' and '.join(str(index[i]) for i in o[p][:5])}{' and more' if len(o[p]) > 5 else ''} "
                          "(respondent ids must be unique)")
         elif check.startswith(("not_asked:", "asked_if:")):
             waves = out["wave"].to_numpy()
             problems.add(positions, lambda p, col=col, text=text, v=vals, w=waves:
-                         f"{problems.where(p)}, column '{col}': {_fmt(v[p])} (wave {_fmt(w[p])}) {text}")
+                         f"{problems.where(p)}, column '{col}': {format_cell(v[p])} (wave {format_cell(w[p])}) {text}")
         else:
             problems.add(positions, lambda p, col=col, text=text, v=vals:
-                         f"{problems.where(p)}, column '{col}': {_fmt(v[p]) if v is not None else ''} {text}")
+                         f"{problems.where(p)}, column '{col}': {format_cell(v[p]) if v is not None else ''} {text}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -111,7 +111,100 @@ def _problems_error(name: str, problems: list[str], what: str) -> InputDataError
     return InputDataError(f"{name}: {len(problems)} problem(s) in the {what}:" + listed(problems))
 
 
+def _numeric_column(raw, col, bad, *, required=True, integer=False):
+    """One column of the figures file as numbers; every cell that is not one is reported."""
+    import pandas as pd
+
+    s = raw[col].str.strip()
+    out = pd.to_numeric(s.where(s != ""), errors="coerce")
+    for line, text in s[(s != "") & out.isna()].items():
+        bad(line, col, f"{text!r} is not a number" + (" (expected an integer)" if integer else ""))
+    if required:
+        for line in s[s == ""].index:
+            bad(line, col, "empty (a number is required)")
+    if integer:
+        frac = out.notna() & (out != out.round())
+        for line, v in out[frac].items():
+            bad(line, col, f"{v} is not an integer")
+    return out
+
+
+def _check_labels(line, row: dict, cb, bad) -> None:
+    """A figure's part, unit, question id, option, source URL and chapter, against the codebook and the rules."""
+    if row["part"] not in PARTS:
+        bad(line, "part", f"{row['part']!r} is not a part (expected one of {', '.join(PARTS)})")
+    u, q, option, url = row["unit"], row["question_id"], row["option"], row["source_url"]
+    if u not in UNITS:
+        close = difflib.get_close_matches(u, list(UNITS), n=1)
+        hint = f" - did you mean {close[0]!r}?" if close else ""
+        bad(line, "unit", f"{u!r} is not a known unit{hint} (expected one of {', '.join(UNITS)})")
+    if q not in cb:
+        close = difflib.get_close_matches(q, cb.published_ids(), n=3)
+        hint = f" - did you mean {', '.join(close)}?" if close else ""
+        bad(line, "question_id", f"{q!r} is not a question id of the codebook{hint}")
+    elif not cb.question(q).is_published:
+        bad(line, "question_id", f"{q!r} is a microdata-only id (no 'published' role in the codebook)")
+    elif option not in cb.question(q).published_options:
+        bad(line, "option", f"{option!r} is not a published option of {q!r} in the codebook "
+                            f"(expected one of {', '.join(map(repr, cb.question(q).published_options))})")
+    if not option:
+        bad(line, "option", "empty (an option label is required)")
+    if not re.match(r"^https?://\S+$", url or ""):
+        bad(line, "source_url", f"{url!r} is not an http(s) URL (every figure needs its source page)")
+    if not row["chapter"]:
+        bad(line, "chapter", "empty (the report's insight or section title is required)")
+
+
+def _check_verbal(line, notes: str, v, lo, hi, bad) -> None:  # noqa: PLR0913 - one figure's fields
+    """A verbal figure quotes its wording in the notes, and its band is the documented one."""
+    m = _PHRASE_RE.search(notes)
+    if not m:
+        bad(line, "notes", 'a verbal figure needs its wording in the notes as: published as "..."')
+        return
+    phrase = " ".join(m.group(1).lower().split())
+    if phrase not in VERBAL_BANDS:
+        bad(line, "notes", f"no band is defined for the verbal figure {m.group(1)!r} (see VERBAL_BANDS)")
+    elif any(abs(a - b) > 1e-9 for a, b in zip((v, lo, hi), VERBAL_BANDS[phrase], strict=True)):
+        bad(line, "value", f"{m.group(1)!r} must be value/low/high {VERBAL_BANDS[phrase]} "
+                           f"(the documented band), got ({v:g}, {lo:g}, {hi:g})")
+
+
+def _check_band(line, u: str, v, lo, hi, n, notes: str, bad) -> None:  # noqa: PLR0913 - one figure's fields
+    """A figure's value within its band, the band within what its unit allows, counts within their base."""
+    import pandas as pd
+
+    if not lo <= v <= hi:
+        bad(line, "value", f"{v:g} lies outside its band value_low {lo:g} .. value_high {hi:g}")
+    if u in PERCENT_UNITS and not (0 <= lo and hi <= 100):
+        bad(line, "value_high" if hi > 100 else "value_low",
+            f"a percentage band must lie within 0..100, got {lo:g}..{hi:g}")
+    if u in COUNT_UNITS + ("tb", "tb_range", "rank", "per_1000", "per_500") and lo < 0:
+        bad(line, "value_low" if v >= 0 else "value", f"a negative {u} ({min(v, lo):g}) is impossible")
+    if u in ("count", "rank") and not (lo == v == hi):
+        bad(line, "value_low", f"for a {u}, value_low and value_high must equal value ({v:g})")
+    if u in COUNT_UNITS and pd.notna(n) and hi > n:
+        bad(line, "value", f"the count {hi:g} is above its base_n {int(n)}")
+    if u in VERBAL_UNITS:
+        _check_verbal(line, notes, v, lo, hi, bad)
+    if u == "percent" and not any(abs((hi - lo) - w) < 1e-6 for w in (1.0, 0.1, 0.01)):
+        bad(line, "value_high",
+            f"an exact percentage needs its rounding band (width 1, 0.1 or 0.01), got {lo:g}..{hi:g}")
+
+
+def _duplicate_figures(qid, option, wave_text) -> list[str]:
+    """One problem per figure (question, option, wave) that appears on more than one line."""
+    key = qid + "\x00" + option + "\x00" + wave_text
+    dupes = key[key.duplicated(keep=False)]
+    problems = []
+    for k, lines in dupes.groupby(dupes).groups.items():
+        q, o, w = k.split("\x00")
+        problems.append(f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) "
+                        "appears more than once")
+    return problems
+
+
 def _build_figures(path: Path) -> pd.DataFrame:
+    """The figures file, every line checked (all problems listed at once), as typed columns."""
     import pandas as pd
 
     from helpers.data.codebook import load_codebook
@@ -125,111 +218,30 @@ def _build_figures(path: Path) -> pd.DataFrame:
     def bad(line, col, msg):
         problems.append(f"line {line}, column '{col}': {msg}")
 
-    def number(col, *, required=True, integer=False):
-        s = raw[col].str.strip()
-        out = pd.to_numeric(s.where(s != ""), errors="coerce")
-        for line, text in s[(s != "") & out.isna()].items():
-            bad(line, col, f"{text!r} is not a number" + (" (expected an integer)" if integer else ""))
-        if required:
-            for line in s[s == ""].index:
-                bad(line, col, "empty (a number is required)")
-        if integer:
-            frac = out.notna() & (out != out.round())
-            for line, v in out[frac].items():
-                bad(line, col, f"{v} is not an integer")
-        return out
-
-    wave = number("wave", integer=True)
-    value = number("value")
-    low = number("value_low")
-    high = number("value_high")
-    base = number("base_n", required=False, integer=True)
-
+    wave = _numeric_column(raw, "wave", bad, integer=True)
+    value, low, high = (_numeric_column(raw, c, bad) for c in ("value", "value_low", "value_high"))
+    base = _numeric_column(raw, "base_n", bad, required=False, integer=True)
     cb = load_codebook()
-    unit = raw["unit"].str.strip()
-    part = raw["part"].str.strip()
-    qid = raw["question_id"].str.strip()
-    option = raw["option"].str.strip()
-    url = raw["source_url"].str.strip()
+    text = {c: raw[c].str.strip() for c in ("unit", "part", "question_id", "option", "source_url", "chapter")}
     notes = raw["notes"].fillna("")
     for line in raw.index:
-        if part[line] not in PARTS:
-            bad(line, "part", f"{part[line]!r} is not a part (expected one of {', '.join(PARTS)})")
-        u = unit[line]
-        if u not in UNITS:
-            close = difflib.get_close_matches(u, list(UNITS), n=1)
-            hint = f" - did you mean {close[0]!r}?" if close else ""
-            bad(line, "unit", f"{u!r} is not a known unit{hint} (expected one of {', '.join(UNITS)})")
-        q = qid[line]
-        if q not in cb:
-            close = difflib.get_close_matches(q, cb.published_ids(), n=3)
-            hint = f" - did you mean {', '.join(close)}?" if close else ""
-            bad(line, "question_id", f"{q!r} is not a question id of the codebook{hint}")
-        elif not cb.question(q).is_published:
-            bad(line, "question_id", f"{q!r} is a microdata-only id (no 'published' role in the codebook)")
-        elif option[line] not in cb.question(q).published_options:
-            bad(line, "option", f"{option[line]!r} is not a published option of {q!r} in the codebook "
-                                f"(expected one of {', '.join(map(repr, cb.question(q).published_options))})")
-        if not option[line]:
-            bad(line, "option", "empty (an option label is required)")
-        if not re.match(r"^https?://\S+$", url[line] or ""):
-            bad(line, "source_url", f"{url[line]!r} is not an http(s) URL (every figure needs its source page)")
-        if not raw.at[line, "chapter"].strip():
-            bad(line, "chapter", "empty (the report's insight or section title is required)")
+        _check_labels(line, {c: column[line] for c, column in text.items()}, cb, bad)
         v, lo, hi, n = value[line], low[line], high[line], base[line]
         if pd.notna(v) and pd.notna(lo) and pd.notna(hi):
-            if not lo <= v <= hi:
-                bad(line, "value", f"{v:g} lies outside its band value_low {lo:g} .. value_high {hi:g}")
-            if u in PERCENT_UNITS and not (0 <= lo and hi <= 100):
-                bad(line, "value_high" if hi > 100 else "value_low",
-                    f"a percentage band must lie within 0..100, got {lo:g}..{hi:g}")
-            if u in COUNT_UNITS + ("tb", "tb_range", "rank", "per_1000", "per_500") and lo < 0:
-                bad(line, "value_low" if v >= 0 else "value", f"a negative {u} ({min(v, lo):g}) is impossible")
-            if u in ("count", "rank") and not (lo == v == hi):
-                bad(line, "value_low", f"for a {u}, value_low and value_high must equal value ({v:g})")
-            if u in COUNT_UNITS and pd.notna(n) and hi > n:
-                bad(line, "value", f"the count {hi:g} is above its base_n {int(n)}")
-            if u in VERBAL_UNITS:
-                m = _PHRASE_RE.search(notes[line])
-                if not m:
-                    bad(line, "notes", 'a verbal figure needs its wording in the notes as: published as "..."')
-                else:
-                    phrase = " ".join(m.group(1).lower().split())
-                    if phrase not in VERBAL_BANDS:
-                        bad(line, "notes",
-                            f"no band is defined for the verbal figure {m.group(1)!r} (see VERBAL_BANDS)")
-                    elif any(abs(a - b) > 1e-9 for a, b in zip((v, lo, hi), VERBAL_BANDS[phrase], strict=True)):
-                        bad(line, "value", f"{m.group(1)!r} must be value/low/high {VERBAL_BANDS[phrase]} "
-                                           f"(the documented band), got ({v:g}, {lo:g}, {hi:g})")
-            if u == "percent" and not any(abs((hi - lo) - w) < 1e-6 for w in (1.0, 0.1, 0.01)):
-                bad(line, "value_high",
-                    f"an exact percentage needs its rounding band (width 1, 0.1 or 0.01), got {lo:g}..{hi:g}")
+            _check_band(line, text["unit"][line], v, lo, hi, n, notes[line], bad)
         if pd.notna(n) and n <= 0:
             bad(line, "base_n", f"{n:g} is not a positive number of respondents")
         if pd.notna(n) and not raw.at[line, "base_note"].strip():
             bad(line, "base_note", "a base_n needs a base_note saying where it comes from (e.g. survey total assumed)")
-    key = qid + "\x00" + option + "\x00" + raw["wave"].str.strip()
-    for k, lines in key[key.duplicated(keep=False)].groupby(key[key.duplicated(keep=False)]).groups.items():
-        q, o, w = k.split("\x00")
-        problems.append(
-            f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) appears more than once"
-        )
+    problems += _duplicate_figures(text["question_id"], text["option"], raw["wave"].str.strip())
     if problems:
         raise _problems_error(name, problems, "published figures")
 
     out = pd.DataFrame({
-        "wave": wave.astype("int64"),
-        "part": part,
-        "chapter": raw["chapter"].str.strip(),
-        "question_id": qid,
-        "option": option,
-        "value": value.astype("float64"),
-        "unit": unit,
-        "value_low": low.astype("float64"),
-        "value_high": high.astype("float64"),
-        "base_n": base.astype("Int64"),
-        "base_note": raw["base_note"].str.strip(),
-        "source_url": url,
+        "wave": wave.astype("int64"), "part": text["part"], "chapter": text["chapter"],
+        "question_id": text["question_id"], "option": text["option"], "value": value.astype("float64"),
+        "unit": text["unit"], "value_low": low.astype("float64"), "value_high": high.astype("float64"),
+        "base_n": base.astype("Int64"), "base_note": raw["base_note"].str.strip(), "source_url": text["source_url"],
         "notes": notes.str.strip(),
     })
     out.index = raw.index  # CSV line numbers

@@ -74,16 +74,6 @@ def suppress_small_counts(frame, count_columns, *, threshold: int = DEFAULT_THRE
     return out
 
 
-def violations(frame, count_columns, *, threshold: int = DEFAULT_THRESHOLD) -> list[str]:
-    """Describe every visible count below the threshold (what a disclosure check looks for)."""
-    problems = []
-    for column in ([count_columns] if isinstance(count_columns, str) else count_columns):
-        values = frame[column]
-        bad = values[(values > 0) & (values < threshold)].dropna()
-        problems += [f"{column}={v} in row {i}" for i, v in bad.items()]
-    return problems
-
-
 def pool_small_groups(frame, column: str, *, threshold: int = DEFAULT_THRESHOLD, within: str = "wave"):
     """``frame`` with small levels of ``column`` pooled; and ``{level: pooled label}`` for those merged.
 

@@ -28,7 +28,6 @@ from helpers.stats.bands import Band, BandResult, ImpliedCounts, across_band, im
 from helpers.stats.multiplicity import adjust_pvalues
 from helpers.stats.proportions import (
     compare_proportions,
-    diff_ci,
     frechet_overlap,
     one_proportion_test,
     paired_compare,
@@ -45,7 +44,6 @@ __all__ = [
     "BandResult",
     "ImpliedCounts",
     "proportion_ci",
-    "diff_ci",
     "compare_proportions",
     "one_proportion_test",
     "frechet_overlap",

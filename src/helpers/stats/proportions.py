@@ -155,27 +155,6 @@ def _mn_limits(c1: int, n1: int, c2: int, n2: int, level: float) -> tuple[float,
     return float(low), float(high)
 
 
-def diff_ci(count1, nobs1, count2, nobs2, method: str = "newcombe", level: float = 0.95) -> Interval:
-    """Confidence interval for p1 - p2 from two independent samples.
-
-    ``"newcombe"``: hybrid score interval (Newcombe 1998b, method 10: square-and-add
-    of the two Wilson intervals). ``"score"``: Miettinen-Nurminen asymptotic score
-    interval (inverts the score test with the N/(N-1) variance correction; computed
-    here by root-finding because statsmodels' version fails at zero cells).
-    """
-    method = check_choice(method, "method", _DIFF_METHODS)
-    level = check_level(level)
-    c1, n1 = check_count_nobs(count1, nobs1, "count1", "nobs1")
-    c2, n2 = check_count_nobs(count2, nobs2, "count2", "nobs2")
-    if method == "newcombe":
-        low, high = newcombe_limits(c1, n1, c2, n2, level)
-        name = "Newcombe hybrid score (method 10)"
-    else:
-        low, high = _mn_limits(c1, n1, c2, n2, level)
-        name = "Miettinen-Nurminen score"
-    return Interval(c1 / n1 - c2 / n2, low, high, name, level, n1 + n2)
-
-
 def compare_proportions(
     count1, nobs1, count2, nobs2, method: str = "score", level: float = 0.95, alternative: str = "two-sided"
 ) -> TestResult:
