@@ -53,12 +53,20 @@ ENTRY_MODULES = {
 _REPLICATE_COLUMNS = ["test", "scenario", "effect", "respondents_per_wave", "replicate", "p", "estimate", "supported"]
 
 
-def _module_file(name: str, src: Path) -> Path:
+def _module_file(name: str, src: Path) -> Path | None:
+    """The file of helpers module ``name``, or None when the name is not a module (an attribute)."""
     base = src.joinpath(*name.split("."))
     for path in (base.with_suffix(".py"), base / "__init__.py"):
         if path.is_file():
             return path
-    raise FileNotFoundError(f"module {name} has no file under {src}")
+    return None
+
+
+def _existing_module_file(name: str, src: Path) -> Path:
+    path = _module_file(name, src)
+    if path is None:
+        raise FileNotFoundError(f"module {name} has no file under {src}")
+    return path
 
 
 def _imported(path: Path, src: Path) -> set[str]:
@@ -85,7 +93,7 @@ def module_closure(roots) -> list[str]:
         if name in seen:
             continue
         seen.add(name)
-        todo += sorted(_imported(_module_file(name, src), src) - seen)
+        todo += sorted(_imported(_existing_module_file(name, src), src) - seen)
     return sorted(seen)
 
 
@@ -127,7 +135,7 @@ def test_key(test: str, seed: int = STUDY_SEED) -> dict:
     src = Path(__file__).resolve().parents[2]
     modules = {}
     for name in module_closure(ENTRY_MODULES[test]):
-        path = _module_file(name, src)
+        path = _existing_module_file(name, src)
         modules[path.relative_to(src.parent).as_posix()] = _sha(path.read_bytes())
     cb = load_codebook()
     options = {"n_starts": mc.WIDENING_STARTS} if test == "widening" else \
