@@ -208,7 +208,7 @@ def write_index(layout: OutputLayout, chapters, statuses: dict[str, str]) -> Pat
 <html lang="en"><head><meta charset="utf-8"><title>NetClean Reports re-analysed</title>
 <style>{INDEX_STYLE}</style></head>
 <body>
-<h1>The NetClean Reports 2015–2019, re-analysed</h1>
+<h1>The NetClean Reports 2015–2020, re-analysed</h1>
 <p>Every claim of the reports, with intervals, a named test and a verdict. Start with the
 <a href="reader/10-claims-register.html">claims register</a> (or the tables below, also as
 <a href="../claims.csv">claims.csv</a>). <b>Findings</b> rest on the published figures (or your own

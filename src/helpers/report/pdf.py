@@ -87,7 +87,7 @@ def _new_document():
     pdf.add_font(MONO, "BI", str(fonts / "DejaVuSansMono-BoldOblique.ttf"))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=16)
-    pdf.set_title("The NetClean Reports 2015–2019, re-analysed")
+    pdf.set_title("The NetClean Reports 2015–2020, re-analysed")
     pdf.set_creator("netclean-reanalysis (python -m helpers export --pdf)")
     pdf.set_font(FONT, "", 10)
     return pdf
@@ -277,7 +277,7 @@ def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, co
 def _index(pdf, layout: OutputLayout, chapters, statuses: dict[str, str]) -> None:
     pdf.add_page()
     pdf.set_font(FONT, "B", 20)
-    pdf.multi_cell(0, 9, "The NetClean Reports 2015–2019, re-analysed", align="L")
+    pdf.multi_cell(0, 9, "The NetClean Reports 2015–2020, re-analysed", align="L")
     pdf.ln(2)
     _paragraph(pdf, "Every claim of the reports, with intervals, a named test and a verdict. This is the reader "
                     "version of the report (code hidden); the HTML export and the notebooks hold the code. Rows and "
