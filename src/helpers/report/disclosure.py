@@ -129,27 +129,33 @@ def check_small_groups(inputs: dict[str, list[str]], parameters: dict[str, dict]
     regions and countries are reported (they are pooled or never published). Returns, per file,
     the small groups found (for run.json).
     """
+    found: dict[str, dict] = {}
+    for slug, path, threshold, frame in _user_frames(inputs, parameters):
+        groups = _small(frame, threshold)
+        waves = groups.get("wave")
+        if waves:
+            listed = ", ".join(f"{w} ({n} respondent{'s' if n > 1 else ''})" for w, n in waves.items())
+            raise DisclosureError(
+                f"{Path(path).name}: column 'wave': wave(s) {listed} have fewer than min_cell_count={threshold} "
+                f"respondents, so chapter {slug} cannot publish their figures; leave them out of its waves "
+                "parameter (-p waves ...) or pool them with a neighbouring wave in the file")
+        if groups and path not in found:
+            found[path] = groups
+            _report(path, groups, threshold)
+    return found
+
+
+def _user_frames(inputs: dict[str, list[str]], parameters: dict[str, dict]):
+    """Per chapter and input file of user microdata (synthetic files are skipped): the chapter, the
+    path, its disclosure threshold and the validated frame of the waves it analyses."""
     from helpers.report.disclosure_audit import user_microdata
 
-    found: dict[str, dict] = {}
     for slug, files in inputs.items():
         threshold = int(parameters[slug].get("min_cell_count", DEFAULT_THRESHOLD))
         for path in files:
             frame = user_microdata(path, parameters[slug].get("waves"))
-            if frame is None:
-                continue
-            groups = _small(frame, threshold)
-            waves = groups.get("wave")
-            if waves:
-                listed = ", ".join(f"{w} ({n} respondent{'s' if n > 1 else ''})" for w, n in waves.items())
-                raise DisclosureError(
-                    f"{Path(path).name}: column 'wave': wave(s) {listed} have fewer than min_cell_count={threshold} "
-                    f"respondents, so chapter {slug} cannot publish their figures; leave them out of its waves "
-                    "parameter (-p waves ...) or pool them with a neighbouring wave in the file")
-            if groups and path not in found:
-                found[path] = groups
-                _report(path, groups, threshold)
-    return found
+            if frame is not None:
+                yield slug, path, threshold, frame
 
 
 def _small(frame, threshold: int) -> dict:
@@ -180,18 +186,13 @@ def check_run_outputs(root: str | Path, inputs: dict[str, list[str]], parameters
     the neighbouring counts do not) raises :class:`DisclosureError` naming the file and cell.
     Synthetic data are not checked (no respondent exists).
     """
-    from helpers.report.disclosure_audit import find_leaks, published_numbers, user_microdata
+    from helpers.report.disclosure_audit import find_leaks, published_numbers
 
     numbers = None
-    for slug, files in inputs.items():
-        threshold = int(parameters[slug].get("min_cell_count", DEFAULT_THRESHOLD))
-        for path in files:
-            frame = user_microdata(path, parameters[slug].get("waves"))
-            if frame is None:
-                continue
-            numbers = published_numbers(Path(root)) if numbers is None else numbers
-            leaks = find_leaks(frame, numbers, threshold)
-            if leaks:
-                listed = "\n  ".join(leaks[:10]) + (f"\n  ... and {len(leaks) - 10} more" if len(leaks) > 10 else "")
-                raise DisclosureError(f"{Path(path).name}: the outputs would reveal cells below "
-                                      f"min_cell_count={threshold} (chapter {slug}):\n  {listed}")
+    for slug, path, threshold, frame in _user_frames(inputs, parameters):
+        numbers = published_numbers(Path(root)) if numbers is None else numbers
+        leaks = find_leaks(frame, numbers, threshold)
+        if leaks:
+            listed = "\n  ".join(leaks[:10]) + (f"\n  ... and {len(leaks) - 10} more" if len(leaks) > 10 else "")
+            raise DisclosureError(f"{Path(path).name}: the outputs would reveal cells below "
+                                  f"min_cell_count={threshold} (chapter {slug}):\n  {listed}")
