@@ -226,7 +226,7 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
     pdf.set_font(FONT, "B", size)  # headings are set in bold
     bold = [_natural_width(pdf, h) for h in header]
     pdf.set_font(FONT, "", size)
-    natural = [max(heading, *(_natural_width(pdf, str(v)) for v in column[1:]))
+    natural = [max([heading, *(_natural_width(pdf, str(v)) for v in column[1:])])  # a table may have no rows
                for heading, column in zip(bold, columns, strict=True)]
     if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
         return natural
