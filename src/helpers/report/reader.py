@@ -159,5 +159,7 @@ def without_staging_paths(text: str, root: Path) -> str:
     """``text`` with every path into a staging folder of ``root``'s output folder (this run's or the
     one that built the notebook) shown as the output folder a user writes."""
     final = published_root(root)
-    staging = re.compile(re.escape(str(final.with_name(f".{final.name}.staging-"))) + r"[^/\\'\"\s<>]+")
+    # any run's staging folder (``/path/.NAME.staging-<token>``): the notebook may have been built
+    # in another place than the folder it is exported from (a copied report)
+    staging = re.compile(r"[^\s'\"<>()]*/\.[^/\s'\"<>]+\.staging-[^/\\'\"\s<>]+")
     return staging.sub(lambda _: shown_output_dir(final), text).replace(str(final), shown_output_dir(final))
