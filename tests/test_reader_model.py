@@ -50,6 +50,14 @@ def test_printed_staging_paths_read_as_the_output_folder():
     assert without_staging_paths(inside, PROJECT_ROOT / ".outputs.staging-1-1-y") == "outputs/claims.csv"
 
 
+def test_staging_paths_found_in_long_unbroken_text():
+    # an embedded image is megabytes of base64 with slashes and no spaces: a pattern that
+    # backtracks over it never ends (a whole-report export hung on one)
+    image = "iVBOR/w0KGgo" * 200_000
+    text = f"{image} /srv/r/.out.staging-1-2-ab/fig.png {image}"
+    assert without_staging_paths(text, Path("/srv/r/out")) == f"{image} /srv/r/out/fig.png {image}"
+
+
 def test_sections_from_the_column_or_else_from_the_kind_of_data():
     assert ClaimView({"data": "synthetic"}).section == DEMONSTRATION
     assert ClaimView({"data": "user"}).section == FINDING

@@ -159,7 +159,21 @@ def without_staging_paths(text: str, root: Path) -> str:
     """``text`` with every path into a staging folder of ``root``'s output folder (this run's or the
     one that built the notebook) shown as the output folder a user writes."""
     final = published_root(root)
-    # any run's staging folder (``/path/.NAME.staging-<token>``): the notebook may have been built
-    # in another place than the folder it is exported from (a copied report)
-    staging = re.compile(r"[^\s'\"<>()]*/\.[^/\s'\"<>]+\.staging-[^/\\'\"\s<>]+")
-    return staging.sub(lambda _: shown_output_dir(final), text).replace(str(final), shown_output_dir(final))
+    shown = shown_output_dir(final)
+    # Any run's staging folder (``/path/.NAME.staging-<token>``): the notebook may have been built in
+    # another place than the folder it is exported from (a copied report). The pattern starts at the
+    # folder's own ``/.`` and the path before it is found by walking back to a delimiter, so the cost
+    # stays linear on long unbroken text (an embedded image's base64).
+    pieces, copied = [], 0
+    for match in _STAGING_FOLDER.finditer(text):
+        start = match.start()
+        while start > copied and text[start - 1] not in _PATH_DELIMITERS:
+            start -= 1
+        pieces += [text[copied:start], shown]
+        copied = match.end()
+    pieces.append(text[copied:])
+    return "".join(pieces).replace(str(final), shown)
+
+
+_STAGING_FOLDER = re.compile(r"/\.[^/\s'\"<>()]+?\.staging-[^/\\'\"\s<>()]+")
+_PATH_DELIMITERS = frozenset(" \t\r\n'\"<>()")
