@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.paths import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT, OutputLayout
+from helpers.report.reader import by_section, read_claims
 
 pytestmark = [pytest.mark.report, pytest.mark.slow]
 
@@ -64,6 +65,12 @@ def index_claim_ids(outputs: Path) -> list[str]:
     return re.findall(r"<tr class=\"[a-z]*\"><td>([^<]+)</td>", table)
 
 
+def register_order(outputs: Path) -> list[str]:
+    """The register's claim ids in the order the index lists them: findings, then demonstrations."""
+    sections = by_section(read_claims(OutputLayout(outputs)))
+    return [claim.get("claim_id") for rows in sections.values() for claim in rows]
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and "interactive" not in p.relative_to(folder).parts}
@@ -102,7 +109,7 @@ def project(clean):
 
 def assert_report_is_clean(project: Project, built: Path) -> None:
     assert snapshot(project.outputs) == snapshot(built)
-    assert index_claim_ids(project.outputs) == list(pd.read_csv(project.outputs / "claims.csv")["claim_id"])
+    assert index_claim_ids(project.outputs) == register_order(project.outputs)
 
 
 def bad_wave_file(project: Project) -> Path:
@@ -196,7 +203,7 @@ def test_a_partial_run_leaves_the_register_current(project):
     own = ["claim_id", "statement", "data", "test", "statistic", "p_value", "estimate", "ci_low", "ci_high", "n"]
     from_register = register[register["chapter"] == "05-offender-groups"][own].reset_index(drop=True)
     pd.testing.assert_frame_equal(chapter[own], from_register)
-    assert index_claim_ids(project.outputs) == list(register["claim_id"])
+    assert index_claim_ids(project.outputs) == register_order(project.outputs)
 
     report = project.helpers("run")  # make report: back to the default seed
     assert report.returncode == 0, report.stderr

@@ -193,14 +193,12 @@ def _check_band(line, u: str, v, lo, hi, n, notes: str, bad) -> None:  # noqa: P
 
 def _duplicate_figures(qid, option, wave_text) -> list[str]:
     """One problem per figure (question, option, wave) that appears on more than one line."""
-    key = qid + "\x00" + option + "\x00" + wave_text
-    dupes = key[key.duplicated(keep=False)]
-    problems = []
-    for k, lines in dupes.groupby(dupes).groups.items():
-        q, o, w = k.split("\x00")
-        problems.append(f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) "
-                        "appears more than once")
-    return problems
+    import pandas as pd
+
+    keys = pd.DataFrame({"q": qid, "o": option, "w": wave_text})
+    dupes = keys[keys.duplicated(keep=False)]
+    return [f"lines {', '.join(map(str, lines))}: the figure ({q!r}, {o!r}, wave {w}) appears more than once"
+            for (q, o, w), lines in dupes.groupby(["q", "o", "w"], sort=True).groups.items()]
 
 
 def _build_figures(path: Path) -> pd.DataFrame:
