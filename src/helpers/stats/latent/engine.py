@@ -172,6 +172,18 @@ def _loglik_parts(uu, log_pi, theta):
     return out
 
 
+def log_sum_exp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    """log(sum(exp(x))) along ``axis``, shifted by the maximum so that nothing overflows.
+
+    The trait models' quadrature sums call this thousands of times per fit on small arrays, where
+    scipy.special.logsumexp's input handling costs more than the sum itself.
+    """
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
 def _e_step(uu, log_pi, theta, freq):
     """Weighted log-likelihood (B,) and weighted responsibilities (B, P, k)."""
     joint = _loglik_parts(uu, log_pi, theta)

@@ -35,7 +35,7 @@ from scipy import optimize, special
 
 from helpers.errors import StatisticsInputError
 from helpers.stats.checks import check_int
-from helpers.stats.latent.engine import validate_items, validate_weights, weighted_patterns
+from helpers.stats.latent.engine import log_sum_exp, validate_items, validate_weights, weighted_patterns
 
 __all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX", "quadrature", "trait_start_values",
            "fit_trait_patterns", "fit_trait_batch", "fit_trait_best"]
@@ -65,7 +65,7 @@ def _negloglik_and_grad(params, u, m, freq, nodes, log_w):
     log_p = -np.logaddexp(0.0, -eta)
     log_q = -np.logaddexp(0.0, eta)
     logf = u @ log_p.T + (m - u) @ log_q.T + log_w[None, :]  # (P, Q)
-    lse = special.logsumexp(logf, axis=1)
+    lse = log_sum_exp(logf, axis=1)
     ll = float(freq @ lse)
     post = np.exp(logf - lse[:, None]) * freq[:, None]  # (P, Q), rows sum to freq
     prob = np.exp(log_p)  # (Q, J)
@@ -81,7 +81,7 @@ def _pattern_loglik(params, u, m, nodes, log_w):
     a, c = params[:j], params[j:]
     eta = nodes[:, None] * a[None, :] + c[None, :]
     logf = u @ (-np.logaddexp(0.0, -eta)).T + (m - u) @ (-np.logaddexp(0.0, eta)).T + log_w[None, :]
-    return special.logsumexp(logf, axis=1)
+    return log_sum_exp(logf, axis=1)
 
 
 def trait_start_values(u, m, freq):
@@ -140,7 +140,7 @@ def fit_trait_batch(u, m, freq, n_quadrature, start, tol=1e-8, max_iter=100):
         log_p = -np.logaddexp(0.0, -eta)
         log_q = -np.logaddexp(0.0, eta)
         logf = (log_p @ ut + log_q @ vt).transpose(0, 2, 1) + log_w  # (R, P, Q)
-        lse = special.logsumexp(logf, axis=2)  # (R, P)
+        lse = log_sum_exp(logf, axis=2)  # (R, P)
         ll = np.einsum("rp,rp->r", fr, lse)
         return ll, logf, lse, np.exp(log_p)
 

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from helpers.errors import StatisticsInputError
+from helpers.stats.latent.engine import log_sum_exp
 from helpers.stats.latent.trait import A_MAX, C_MAX
 
 __all__ = ["DENSITIES", "LatentDensity", "density_start", "fit_density_trait", "fit_density_trait_batch",
@@ -59,7 +60,7 @@ class LatentDensity:
 def density_weights(density: LatentDensity, eta) -> np.ndarray:
     """Probabilities of the grid nodes (..., Q)."""
     log_d = density.log_density(np.asarray(eta, dtype=float))
-    return np.exp(log_d - special.logsumexp(log_d, axis=-1, keepdims=True))
+    return np.exp(log_d - log_sum_exp(log_d, axis=-1, keepdims=True))
 
 
 def density_start(density: LatentDensity, normal_params, j):
@@ -73,11 +74,11 @@ def _negloglik_and_grad(params, u, m, freq, density):
     a, c, eta = params[:j], params[j:2 * j], params[2 * j:]
     nodes = density.nodes
     log_d = density.log_density(eta)
-    lw = log_d - special.logsumexp(log_d)
+    lw = log_d - log_sum_exp(log_d, axis=-1)
     lin = nodes[:, None] * a[None, :] + c[None, :]
     log_p, log_q = -np.logaddexp(0.0, -lin), -np.logaddexp(0.0, lin)
     logf = u @ log_p.T + (m - u) @ log_q.T + lw[None, :]
-    lse = special.logsumexp(logf, axis=1)
+    lse = log_sum_exp(logf, axis=1)
     post = np.exp(logf - lse[:, None]) * freq[:, None]
     resid = post.T @ u - (post.T @ m) * np.exp(log_p)
     grad_l = post.sum(axis=0) - freq.sum() * np.exp(lw)
@@ -132,13 +133,13 @@ def _evaluate(par, u, m, fr, density, j):
     lin = density.nodes[None, :, None] * a[:, None, :] + c[:, None, :]  # (R, Q, J)
     log_p, log_q = -np.logaddexp(0.0, -lin), -np.logaddexp(0.0, lin)
     log_d = density.log_density(eta)
-    lw = log_d - special.logsumexp(log_d, axis=1, keepdims=True)  # (R, Q)
+    lw = log_d - log_sum_exp(log_d, axis=1, keepdims=True)  # (R, Q)
     if u.ndim == 2:
         logf = (log_p @ u.T + log_q @ (m - u).T).transpose(0, 2, 1)
     else:
         logf = np.einsum("rqj,rpj->rpq", log_p, u) + np.einsum("rqj,rpj->rpq", log_q, m - u)
     logf += lw[:, None, :]
-    lse = special.logsumexp(logf, axis=2)
+    lse = log_sum_exp(logf, axis=2)
     return np.einsum("rp,rp->r", fr, lse), logf, lse, np.exp(log_p), np.exp(lw)
 
 
