@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -11,9 +12,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-import nbformat
-import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+# Test workers run side by side, one per core: each numpy (and each kernel a test starts) gets one
+# BLAS thread, not one per core (set before numpy loads; a value already set is kept).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook  # noqa: E402
 
 KERNEL_METADATA = {
     "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -121,3 +127,26 @@ def copy_of_default_report(default_report, tmp_path) -> Path:
     copy = tmp_path / "outputs"
     shutil.copytree(default_report, copy, symlinks=True)
     return copy
+
+
+def assert_identical_reports(first: Path, second: Path) -> None:
+    """Two builds of the report agree byte for byte: the register, every table, figure and claims
+    file, and the run record but for its times, its host and each run's own output folder."""
+    assert (first / "claims.csv").read_bytes() == (second / "claims.csv").read_bytes()
+    for folder in ("tables", "figures", "claims"):
+        files = sorted(p.relative_to(first) for p in (first / folder).rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(second) for p in (second / folder).rglob("*") if p.is_file())
+        for relative in files:
+            assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    volatile = {"started", "finished", "host", "duration"}
+
+    def stable(value, root: Path):
+        if isinstance(value, dict):
+            return {k: stable(v, root) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [stable(v, root) for v in value]
+        return value.replace(str(root), "<out>") if isinstance(value, str) else value
+
+    records = [stable(json.loads((run / "run.json").read_text()), run) for run in (first, second)]
+    assert records[0] == records[1]
+    assert records[0]["chapters"]["05-offender-groups"]["parameters"]["output_dir"] == "<out>"

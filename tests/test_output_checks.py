@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -29,16 +30,32 @@ def chapter(folder, slug, *extra):
     return write_notebook(folder / f"{slug}.ipynb", f'CHAPTER = "{slug}"', WRITES_CLAIMS, *extra)
 
 
-@pytest.fixture
-def project(tmp_path, chapters_dir):
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory):
+    """Three throwaway chapters built once per module, and a pristine copy of the whole folder."""
+    base = tmp_path_factory.mktemp("output-checks")
+    work = base / "project"
+    chapters_dir = work / "nb"
+    chapters_dir.mkdir(parents=True)
     chapter(chapters_dir, "00-one")
     chapter(chapters_dir, "01-two")
     write_notebook(chapters_dir / "08-register.ipynb", REGISTER)
     specs = chapter_specs(chapters_dir, ["00-one", "01-two"], register="08-register")
-    out = tmp_path / "out"
-    first = run_driver(tmp_path, specs, "run", "--output-dir", str(out), "-j", "1", "--no-export")
+    first = run_driver(work, specs, "run", "--output-dir", str(work / "out"), "-j", "1", "--no-export")
     assert first.returncode == 0, first.stderr
-    return tmp_path, specs, out
+    pristine = base / "pristine"
+    shutil.copytree(work, pristine, symlinks=True)
+    return work, pristine, specs
+
+
+@pytest.fixture
+def project(built_project):
+    """The built chapters as the first run left them, back at the same path (every path in run.json
+    still points at them), so a test may change notebooks and outputs."""
+    work, pristine, specs = built_project
+    shutil.rmtree(work)
+    shutil.copytree(pristine, work, symlinks=True)
+    return work, specs, work / "out"
 
 
 def runner(project, *args):

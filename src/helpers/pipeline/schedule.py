@@ -21,7 +21,7 @@ from helpers import lifecycle
 from helpers.chapters import ChapterSpec, dependency_levels
 from helpers.paths import OutputLayout
 from helpers.pipeline.context import RunContext, say
-from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, worker_init
+from helpers.pipeline.execution import ChapterOutcome, ChapterTask, execute_chapter, share_cores, worker_init
 from helpers.pipeline.plan import ChapterPlan, Plan, chapter_key, chapter_reasons
 
 #: Seconds a chapter is assumed to take per unit of its cost hint, before any run has measured it.
@@ -54,6 +54,7 @@ def run_in_pool(tasks: list[ChapterTask], jobs: int) -> Iterator[ChapterOutcome]
             say(f"  running {task.slug} ...")
             yield execute_chapter(task)
         return
+    share_cores(min(jobs, len(tasks)))
     context = multiprocessing.get_context("spawn")
     # Workers are spawned here, from the main thread, which lives as long as the runner: their
     # parent-death signal (set in worker_init) fires when the runner dies, not before.
