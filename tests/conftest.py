@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 # Test workers run side by side, one per core: each numpy (and each kernel a test starts) gets one
@@ -100,25 +101,57 @@ def _shared_folder(tmp_path_factory, name: str) -> Path:
     return folder
 
 
+#: Builds the default report into argv[1]; writes its log, then ``built`` or ``failed`` beside it.
+_BUILD = """
+import subprocess, sys
+from pathlib import Path
+folder = Path(sys.argv[1])
+result = subprocess.run([sys.executable, "-m", "helpers", "run", "--output-dir", str(folder / "outputs")],
+                        capture_output=True, text=True, timeout=3600)
+(folder / "build.log").write_text(result.stdout + result.stderr)
+(folder / ("built" if result.returncode == 0 else "failed")).write_text(str(result.returncode))
+"""
+
+
+def _start_default_report(tmp_path_factory) -> Path:
+    """Start the default report's build in the background, once per session (the first worker to
+    ask starts it; the others find it started); returns its folder."""
+    folder = _shared_folder(tmp_path_factory, "default-report")
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "started").exists():
+            subprocess.Popen([sys.executable, "-c", _BUILD, str(folder)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            (folder / "started").write_text("")
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _default_report_in_the_background(request, tmp_path_factory):
+    """When any collected test needs the default report, its build starts with the session and
+    overlaps the unit tests, instead of starting at the first test that needs it while the other
+    worker waits for it."""
+    if any("default_report" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _start_default_report(tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def default_report(tmp_path_factory) -> Path:
     """The default report (what ``make report`` builds), built once per test session and shared by
-    every xdist worker (the first one builds it under a file lock; the others wait and reuse it).
+    every xdist worker (started in the background when the session starts; every test that needs it
+    waits for it).
 
     Read-only: a test that changes outputs works on a copy (``copy_of_default_report``).
     """
-    folder = _shared_folder(tmp_path_factory, "default-report")
-    out = folder / "outputs"
-    with open(folder / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "built").exists() and not (folder / "failed").exists():
-            result = subprocess.run([sys.executable, "-m", "helpers", "run", "--output-dir", str(out)],
-                                    capture_output=True, text=True, timeout=3600)
-            (folder / "build.log").write_text(result.stdout + result.stderr)
-            (folder / ("built" if result.returncode == 0 else "failed")).write_text(str(result.returncode))
+    folder = _start_default_report(tmp_path_factory)
+    deadline = time.monotonic() + 3600
+    while not (folder / "built").exists() and not (folder / "failed").exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the default report did not finish building within an hour: {folder}")
+        time.sleep(0.5)
     if (folder / "failed").exists():
         pytest.fail("the default report failed to build:\n" + (folder / "build.log").read_text()[-3000:])
-    return out
+    return folder / "outputs"
 
 
 @pytest.fixture

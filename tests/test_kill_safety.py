@@ -262,7 +262,7 @@ def clean_two_chapters(tmp_path_factory):
 
 
 @pytest.mark.report
-@pytest.mark.parametrize("offset", [1.0, 6.0])
+@pytest.mark.parametrize("offset", [6.0])  # mid-chapter; a kill at start-up: the kernel test below
 def test_real_chapters_killed_at_an_offset(tmp_path, clean_two_chapters, offset):
     out = tmp_path / "out"
     process = helpers_run("0", "1", "--force", "--output-dir", str(out), wait=False)
