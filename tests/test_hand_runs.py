@@ -189,7 +189,7 @@ def test_a_successful_hand_run_leaves_the_report_alone(project):
 def test_a_partial_run_leaves_the_register_current(project):
     project, built = project
     # another seed (and, to keep the test short, fewer bootstrap samples): the register must follow
-    result = project.helpers("run", "05", "-p", "seed", "7", "-p", "n_bootstrap", "49")
+    result = project.helpers("run", "05", "-p", "seed", "7", "-p", "n_bootstrap", "99")
     assert result.returncode == 0, result.stderr
     running = re.search(r"Running (\d+) of (\d+) chapters", result.stderr)
     counts = re.findall(r"\[(\d+)/(\d+)\]", result.stderr)

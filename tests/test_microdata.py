@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pyreadstat
@@ -289,20 +287,11 @@ def test_write_is_deterministic(tmp_path, frame):
         write_microdata(frame.assign(extra=1), tmp_path / "c.csv")
 
 
-def test_loading_is_vectorised(tmp_path):
-    big = generate(n_respondents=200_000, seed=3)
-    path = write_microdata(big, tmp_path / "big.csv")
-    start = time.perf_counter()
-    out = read_microdata(path)
-    assert len(out) == 200_000
-    assert time.perf_counter() - start < 20   # ~1 s on a laptop; a loop over rows would take minutes
-
-
-@pytest.mark.slow
-def test_one_million_rows(tmp_path):
-    big = generate(n_respondents=1_000_000, seed=4)
-    path = write_microdata(big, tmp_path / "million.csv")
-    start = time.perf_counter()
-    out = read_microdata(path)
-    assert len(out) == 1_000_000 and np.array_equal(out["wave"].to_numpy(), big["wave"].to_numpy())
-    assert time.perf_counter() - start < 60
+def test_a_large_file_round_trips(tmp_path):
+    """100,000 respondents written and read back unchanged. How fast files load, up to a million
+    rows, is measured by ``make bench`` (bench/scale.py), not asserted here."""
+    big = generate(n_respondents=100_000, seed=3)
+    out = read_microdata(write_microdata(big, tmp_path / "big.csv"))
+    assert len(out) == 100_000
+    pd.testing.assert_frame_equal(out.reset_index(drop=True)[list(big.columns)], big.reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
