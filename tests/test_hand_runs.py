@@ -62,7 +62,7 @@ def snapshot(outputs: Path) -> dict[str, bytes]:
 def index_claim_ids(outputs: Path) -> list[str]:
     index = (outputs / "html" / "index.html").read_text(encoding="utf-8")
     table = index.split("<h2>Claims register</h2>", 1)[1]
-    return re.findall(r"<tr class=\"[a-z]*\"><td>([^<]+)</td>", table)
+    return [cell.replace("<wbr>", "") for cell in re.findall(r'<td class="nc-id">(.*?)</td>', table)]
 
 
 def register_order(outputs: Path) -> list[str]:

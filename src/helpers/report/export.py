@@ -127,7 +127,7 @@ INDEX_STYLE = (
     "table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }\n"
     "th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }\n"
     "th { background: #f3f3f3; }\n"
-    "td.nc-num { white-space: nowrap; } td:first-child { white-space: nowrap; }\n"
+    "td.nc-num { white-space: nowrap; } td.nc-id { min-width: 9rem; }\n"
     ".supported { color: #1b7837; font-weight: 600; } .not-supported { color: #b2182b; font-weight: 600; } "
     ".not-testable { color: #666; font-weight: 600; }\n"
     ".synthetic { background: #fff4d6; }\n"
@@ -158,7 +158,9 @@ def _claim_row(claim: ClaimView) -> str:
     kind = claim.get("claim_kind")
     return (
         f'<tr class="{"synthetic" if claim.section == DEMONSTRATION else ""}">'
-        f"<td>{html.escape(claim.get('claim_id'))}</td><td>{html.escape(claim.get('chapter'))}</td>"
+        # an id may break after an underscore, never inside a word, so the column stays narrow
+        f"<td class=\"nc-id\">{html.escape(claim.get('claim_id')).replace('_', '_<wbr>')}</td>"
+        f"<td>{html.escape(claim.get('chapter'))}</td>"
         f"<td>{html.escape(claim.get('statement'))}"
         + (f"<br><small>{html.escape(kind)}</small>" if kind else "")
         + f"</td><td>{html.escape(claim.get('data'))}</td><td>{html.escape(claim.get('test'))}</td>"

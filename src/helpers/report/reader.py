@@ -98,15 +98,15 @@ class ClaimView:
 
     @property
     def tipping(self) -> str:
-        """The tipping base in words (the smallest share answering at which the verdict holds), if any."""
+        """The tipping base in words (the smallest share answering at which the verdict holds), if any:
+        the register's note, which says it with the verdict and the counts, else the base alone."""
         base, note = self.get("tipping_base"), self.get("tipping_note")
-        text = ""
-        if base:
-            try:
-                text = f"holds down to {float(base) * 100:.0f} % of the total answering"
-            except ValueError:
-                text = base
-        return "; ".join(part for part in (text, note) if part)
+        if note or not base:
+            return note
+        try:
+            return f"holds down to {float(base) * 100:.0f} % of the total answering"
+        except ValueError:
+            return base
 
 
 def read_claims(layout: OutputLayout) -> list[ClaimView]:
