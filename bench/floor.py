@@ -50,6 +50,8 @@ def run_chapter(notebook: Path, output_dir: str) -> tuple[float, int]:
     from IPython.display import display
 
     namespace = {"__name__": "__main__", "display": display}
+    # which notebook is running, told the way Jupyter tells a kernel (Chapter.for_notebook reads it)
+    os.environ["JPY_SESSION_NAME"] = str(notebook)
     skipped = 0
     started = time.perf_counter()
     for index, (source, is_parameters) in enumerate(code_cells(notebook)):
