@@ -13,10 +13,12 @@ import textwrap
 import time
 from pathlib import Path
 
+from helpers.pipeline.execution import share_cores
+
 # Test workers run side by side, one per core: each numpy (and each kernel a test starts) gets one
-# BLAS thread, not one per core (set before numpy loads; a value already set is kept).
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
+# BLAS thread, not one per core, as the runner does for chapters side by side (set before numpy
+# loads; a value already set is kept).
+share_cores(os.cpu_count() or 1)
 
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
