@@ -161,14 +161,16 @@ def pool_patterns(datasets, w_row=None):
 # ----------------------------------------------------------------------------------
 
 
-def _loglik_parts(uu, log_pi, theta):
-    """Log joint density log pi_c + log f(u | c), shape (B, patterns, k).
+def _loglik_parts(uu_t, log_pi, theta):
+    """Log joint density log pi_c + log f(u | c), shape (B, k, patterns).
 
-    ``uu`` is [u, m - u] (patterns x 2J: ones, and observed zeros), shared (P, 2J) or per problem (B, P, 2J).
+    ``uu_t`` is [u, m - u] transposed (2J x patterns: ones, and observed zeros), shared (2J, P) or
+    per problem (B, 2J, P). Classes come before patterns so that sums and maxima over the few
+    classes run over contiguous rows of patterns.
     """
-    lt = np.concatenate([np.log(theta), np.log1p(-theta)], axis=2).transpose(0, 2, 1)  # (B, 2J, k)
-    out = np.matmul(uu, lt)  # (P, 2J) or (B, P, 2J) @ (B, 2J, k) -> (B, P, k)
-    out += log_pi[:, None, :]
+    lt = np.concatenate([np.log(theta), np.log1p(-theta)], axis=2)  # (B, k, 2J)
+    out = np.matmul(lt, uu_t)  # (B, k, 2J) @ (2J, P) or (B, 2J, P) -> (B, k, P)
+    out += log_pi[:, :, None]
     return out
 
 
@@ -184,23 +186,23 @@ def log_sum_exp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def _e_step(uu, log_pi, theta, freq):
-    """Weighted log-likelihood (B,) and weighted responsibilities (B, P, k)."""
-    joint = _loglik_parts(uu, log_pi, theta)
-    mx = joint.max(axis=2, keepdims=True)
-    np.subtract(joint, mx, out=joint)
+def _e_step(uu_t, log_pi, theta, freq):
+    """Weighted log-likelihood (B,) and weighted responsibilities (B, k, P)."""
+    joint = _loglik_parts(uu_t, log_pi, theta)
+    mx = joint.max(axis=1)
+    np.subtract(joint, mx[:, None, :], out=joint)
     np.exp(joint, out=joint)
-    s = joint.sum(axis=2)
-    ll = np.einsum("bm,bm->b", freq, mx[..., 0] + np.log(s))
-    joint *= (freq / s)[..., None]
+    s = joint.sum(axis=1)
+    ll = np.einsum("bm,bm->b", freq, mx + np.log(s))
+    joint *= (freq / s)[:, None, :]
     return ll, joint
 
 
-def _em(uu, u, m, freq, log_pi, theta, tol, max_iter):
+def _em(uu_t, u, m, freq, log_pi, theta, tol, max_iter):
     """EM for B independent problems.
 
     u: 0/1 answers with missing set to 0 and m: the answered mask, either shared (P, J) or
-    per problem (B, P, J); uu = [u, m - u]; freq: (B, P) pattern weights of each problem
+    per problem (B, P, J); uu_t = [u, m - u] transposed (2J, P) or (B, 2J, P); freq: (B, P) pattern weights of each problem
     (0 for padding rows); log_pi (B, k), theta (B, k, J) start values. A problem stops when
     its mean log-likelihood per respondent changes by less than ``tol``. Returns log_pi,
     theta, loglik (B,) at the final parameters, iterations (B,), converged (B,).
@@ -213,13 +215,12 @@ def _em(uu, u, m, freq, log_pi, theta, tol, max_iter):
     converged = np.zeros(b_count, dtype=bool)
     active = np.arange(b_count)
     for it in range(1, max_iter + 1):
-        uu_a, u_a, m_a = (uu, u, m) if shared else (uu[active], u[active], m[active])
-        new_ll, resp = _e_step(uu_a, log_pi[active], theta[active], freq[active])
-        nk = resp.sum(axis=1)  # (b, k)
+        uu_a, u_a, m_a = (uu_t, u, m) if shared else (uu_t[active], u[active], m[active])
+        new_ll, resp = _e_step(uu_a, log_pi[active], theta[active], freq[active])  # resp: (b, k, P)
+        nk = resp.sum(axis=2)  # (b, k)
         log_pi[active] = np.log(np.clip(nk / nk.sum(axis=1, keepdims=True), EPS, None))
-        resp_t = resp.transpose(0, 2, 1)  # (b, k, P)
-        num = np.matmul(resp_t, u_a)
-        den = np.matmul(resp_t, m_a)
+        num = np.matmul(resp, u_a)
+        den = np.matmul(resp, m_a)
         theta[active] = np.clip(num / np.maximum(den, 1e-300), EPS, 1 - EPS)
         change = np.abs(new_ll - ll[active]) / total[active]
         ll[active] = new_ll
@@ -229,7 +230,7 @@ def _em(uu, u, m, freq, log_pi, theta, tol, max_iter):
         active = active[~done]
         if active.size == 0:
             break
-    ll, _ = _e_step(uu, log_pi, theta, freq)
+    ll, _ = _e_step(uu_t, log_pi, theta, freq)
     return log_pi, theta, ll, iters, converged
 
 
@@ -240,7 +241,7 @@ def random_starts(rng, count, k, j):
     return log_pi, theta
 
 
-def _run_starts(u, m, uu, freq, log_pi, theta, tol, max_iter):
+def _run_starts(u, m, uu_t, freq, log_pi, theta, tol, max_iter):
     """EM from every start of every problem, chunked so that one E-step array stays below BATCH_CELLS."""
     r_count, s_count, k = log_pi.shape
     j = u.shape[-1]
@@ -255,9 +256,9 @@ def _run_starts(u, m, uu, freq, log_pi, theta, tol, max_iter):
         sl = slice(s, min(flat, s + chunk))
         if per_set:
             rows = np.arange(sl.start, sl.stop) // s_count
-            args = (uu[rows], u[rows], m[rows])
+            args = (uu_t[rows], u[rows], m[rows])
         else:
-            args = (uu, u, m)
+            args = (uu_t, u, m)
         a, b, c, _, d = _em(*args, fr2[sl], lp2[sl], th2[sl], tol, max_iter)
         out_lp[sl], out_th[sl], out_ll[sl], out_cv[sl] = a, b, c, d
     shape = (r_count, s_count)
@@ -274,13 +275,13 @@ def fit_many(u, m, freq, log_pi, theta, tol, max_iter, keep=1, burn_in=None):
     Returns log_pi (R, k), theta (R, k, J), loglik (R,), converged (R,).
     """
     r_count, s_count, _ = log_pi.shape
-    uu = np.concatenate([u, m - u], axis=-1)
+    uu_t = np.ascontiguousarray(np.swapaxes(np.concatenate([u, m - u], axis=-1), -1, -2))
     if burn_in is not None and s_count > keep:
-        lp, th, ll, _ = _run_starts(u, m, uu, freq, log_pi, theta, burn_in[1], burn_in[0])
+        lp, th, ll, _ = _run_starts(u, m, uu_t, freq, log_pi, theta, burn_in[1], burn_in[0])
         top = np.argsort(-ll, axis=1, kind="stable")[:, :keep]
         rows = np.arange(r_count)[:, None]
         log_pi, theta = lp[rows, top], th[rows, top]
-    lp, th, ll, cv = _run_starts(u, m, uu, freq, log_pi, theta, tol, max_iter)
+    lp, th, ll, cv = _run_starts(u, m, uu_t, freq, log_pi, theta, tol, max_iter)
     best = np.argmax(ll, axis=1)
     rows = np.arange(r_count)
     return lp[rows, best], th[rows, best], ll[rows, best], cv[rows, best]
