@@ -11,6 +11,7 @@ failed run's folder for inspection.
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 from helpers.errors import ReportError
@@ -27,6 +28,44 @@ FAILURE_EXIT = {
     "timeout": ExitCode.TIMEOUT,
     "dead_kernel": ExitCode.DEAD_KERNEL,
 }
+
+
+class EarlyPages:
+    """HTML pages of the chapters whose level is over, written in a thread while later levels run.
+
+    The claims register runs alone, after every other chapter: the core it leaves idle writes the
+    other chapters' pages meanwhile, instead of after it. The pages go to staging like every other
+    output, so a run that fails its checks publishes none of them.
+    """
+
+    def __init__(self, layout: OutputLayout):
+        self.layout = layout
+        self.exported: list[str] = []
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def start(self, slugs: list[str]) -> None:
+        if slugs:
+            thread = threading.Thread(target=self._export, args=(list(slugs),), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _export(self, slugs: list[str]) -> None:
+        try:
+            from helpers.report.export import export_chapters
+
+            export_chapters(self.layout, slugs)
+            self.exported.extend(slugs)
+        except BaseException as exc:  # re-raised in the main thread by wait()
+            self._errors.append(exc)
+
+    def wait(self) -> list[str]:
+        """The chapters whose pages were written (an error in the thread is raised here)."""
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return self.exported
 
 
 def check_published(context: RunContext, execution: Execution) -> None:
@@ -76,9 +115,9 @@ def rebuild_command(context: RunContext, *options: str) -> str:
     return " ".join([f"{sys.executable} -m helpers export", *options]) + where
 
 
-def _export(context: RunContext, plan, execution: Execution) -> dict[str, str]:
+def _export(context: RunContext, plan, execution: Execution, early: EarlyPages | None) -> dict[str, str]:
     """The HTML pages and the index (exporting), or the removal of pages this run made stale; the
-    checksums of the top-level outputs it wrote."""
+    checksums of the top-level outputs it wrote. Pages ``early`` wrote already are not written again."""
     staged = execution.staged
     statuses = {s: r["status"] for s, r in merge_previous(context.previous, execution.records,
                                                            context.options.chapters).items()}
@@ -86,7 +125,9 @@ def _export(context: RunContext, plan, execution: Execution) -> dict[str, str]:
     if context.options.export:
         from helpers.report.export import export_chapters, write_index
 
-        export_chapters(staged, execution.ran + [s for s in plan.unexported if s not in execution.ran])
+        done = early.wait() if early is not None else []
+        wanted = execution.ran + [s for s in plan.unexported if s not in execution.ran]
+        export_chapters(staged, [s for s in wanted if s not in done])
         write_index(staged, context.options.chapters, statuses)
         top_outputs["html/index.html"] = cache.sha256_file(staged.index)
     else:  # pages and an index made before this run would no longer agree with it
@@ -98,8 +139,12 @@ def _export(context: RunContext, plan, execution: Execution) -> dict[str, str]:
     return top_outputs
 
 
-def gather_and_export(context: RunContext, plan, execution: Execution, checks: dict) -> ExitCode:
-    """Stage 5: export (when every chapter succeeded), checksum what the run built, write run.json."""
+def gather_and_export(context: RunContext, plan, execution: Execution, checks: dict,
+                      early: EarlyPages | None = None) -> ExitCode:
+    """Stage 5: export (when every chapter succeeded), checksum what the run built, write run.json.
+
+    ``early``: the pages already being written while the last levels ran (see :class:`EarlyPages`).
+    """
     from helpers.pipeline.run_record import run_record, write_run_record
 
     exit_code = ExitCode.OK
@@ -109,7 +154,7 @@ def gather_and_export(context: RunContext, plan, execution: Execution, checks: d
         order = [c.slug for c in context.chapters]
         exit_code = FAILURE_EXIT[min(execution.failures, key=lambda o: order.index(o.slug)).kind]
     else:
-        top_outputs = _export(context, plan, execution)
+        top_outputs = _export(context, plan, execution, early)
         for spec in context.chapters:  # what the runner built (or checked, for reused chapters): checked before reuse
             record = execution.records[spec.slug]
             if record["status"] == "ok":

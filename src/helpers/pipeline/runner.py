@@ -28,6 +28,7 @@ from helpers import lifecycle
 from helpers.chapters import CHAPTERS
 from helpers.errors import ReportError
 from helpers.parameters import notebook_parameters
+from helpers.paths import OutputLayout
 from helpers.pipeline.context import (
     DEFAULT_CELL_TIMEOUT,
     ExitCode,
@@ -40,7 +41,7 @@ from helpers.pipeline.context import (
 )
 from helpers.pipeline.execution import reap_kernels
 from helpers.pipeline.plan import Plan, make_plan
-from helpers.pipeline.publish import check_published, finish, gather_and_export
+from helpers.pipeline.publish import EarlyPages, check_published, finish, gather_and_export
 from helpers.pipeline.schedule import execute
 from helpers.pipeline.staging import OutputBusyError, OutputFolderError, OutputTransaction
 
@@ -65,10 +66,13 @@ def _build(context: RunContext, plan: Plan, transaction: OutputTransaction) -> i
     old_handlers = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with lifecycle.Run(transaction.run_token) as this_run:  # every process started from here carries the token
-            execution = execute(context, plan, transaction.begin(), str(this_run.runtime_dir))
+            staging = transaction.begin()
+            early = EarlyPages(OutputLayout(staging)) if context.options.export else None
+            execution = execute(context, plan, staging, str(this_run.runtime_dir),
+                                level_done=early.start if early is not None else None)
             if not execution.failures:
                 check_published(context, execution)
-            exit_code = gather_and_export(context, plan, execution, checks)
+            exit_code = gather_and_export(context, plan, execution, checks, early)
             return finish(context, execution, transaction, exit_code)
     finally:
         reap_kernels()

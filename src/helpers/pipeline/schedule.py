@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -129,8 +129,13 @@ def _decide_dependent(context: RunContext, execution: Execution, item: ChapterPl
     return True
 
 
-def execute(context: RunContext, plan: Plan, staging, runtime_dir: str) -> Execution:
-    """Stage 3: run what the plan says is stale, level by level of dependencies, into ``staging``."""
+def execute(context: RunContext, plan: Plan, staging, runtime_dir: str,
+            level_done: Callable[[list[str]], None] | None = None) -> Execution:
+    """Stage 3: run what the plan says is stale, level by level of dependencies, into ``staging``.
+
+    ``level_done`` (optional) is told the chapters of each level that ran and succeeded, as soon
+    as the level is over, while the levels that depend on it run.
+    """
     staged = OutputLayout(staging)
     execution = Execution(staged, total=len(plan.stale))
     jobs = context.options.jobs
@@ -159,4 +164,6 @@ def execute(context: RunContext, plan: Plan, staging, runtime_dir: str) -> Execu
         tasks = [_task(context, p.spec, staged, runtime_dir) for p in runnable]
         for outcome in run_in_pool(tasks, jobs):
             _record(context, execution, by_slug[outcome.slug], outcome)
+        if level_done is not None:
+            level_done([slug for slug in by_slug if execution.records[slug]["status"] == "ok"])
     return execution
