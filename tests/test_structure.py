@@ -181,3 +181,23 @@ def test_notebook_code_lines_fit(notebook):
                 long.append(f"{notebook.relative_to(PROJECT_ROOT)}: cell {index}, line {number}: "
                             f"{len(line)} characters (at most {MAX_NOTEBOOK_LINE})")
     assert not long, "\n".join(long)
+
+
+def test_helpers_stats_loads_its_names_lazily_and_serves_every_one():
+    """``helpers.stats`` names load on first use: the runner's input checks (the published figures,
+    which use ``helpers.stats.bands``) must not pay for statsmodels and scipy.stats; and every name
+    in ``__all__`` still resolves, with the import graph still seeing each module it comes from."""
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.data.published, helpers.stats as s; "
+            "heavy = [m for m in ('scipy.stats', 'statsmodels') if m in sys.modules]; "
+            "assert not heavy, heavy; "
+            "missing = [n for n in s.__all__ if getattr(s, n, None) is None]; "
+            "assert not missing, missing; "
+            "assert 'scipy.stats' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    files = package_files()
+    seen = {edge.target for edge in module_graph.import_edges(files) if edge.source == "helpers.stats"}
+    assert {"helpers.stats.proportions", "helpers.stats.bands", "helpers.stats.trends"} <= seen

@@ -202,10 +202,11 @@ def _em(uu_t, u, m, freq, log_pi, theta, tol, max_iter):
     """EM for B independent problems.
 
     u: 0/1 answers with missing set to 0 and m: the answered mask, either shared (P, J) or
-    per problem (B, P, J); uu_t = [u, m - u] transposed (2J, P) or (B, 2J, P); freq: (B, P) pattern weights of each problem
-    (0 for padding rows); log_pi (B, k), theta (B, k, J) start values. A problem stops when
-    its mean log-likelihood per respondent changes by less than ``tol``. Returns log_pi,
-    theta, loglik (B,) at the final parameters, iterations (B,), converged (B,).
+    per problem (B, P, J); uu_t = [u, m - u] transposed, (2J, P) or (B, 2J, P); freq: (B, P)
+    pattern weights of each problem (0 for padding rows); log_pi (B, k), theta (B, k, J) start
+    values. A problem stops when its mean log-likelihood per respondent changes by less than
+    ``tol``. Returns log_pi, theta, loglik (B,) at the final parameters, iterations (B,),
+    converged (B,).
     """
     b_count = freq.shape[0]
     shared = u.ndim == 2
