@@ -10,8 +10,9 @@ failed run's folder for inspection.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
-import threading
 from pathlib import Path
 
 from helpers.errors import ReportError
@@ -31,41 +32,45 @@ FAILURE_EXIT = {
 
 
 class EarlyPages:
-    """HTML pages of the chapters whose level is over, written in a thread while later levels run.
+    """HTML pages of the chapters whose level is over, written by a helper process while later levels run.
 
     The claims register runs alone, after every other chapter: the core it leaves idle writes the
-    other chapters' pages meanwhile, instead of after it. The pages go to staging like every other
-    output, so a run that fails its checks publishes none of them.
+    other chapters' pages meanwhile, instead of after it. A process, not a thread: the register
+    may run in this process, and two threads importing the Jupyter stack at once can break each
+    other's imports. The helper is set up like a pool worker (it dies with the runner). The pages
+    go to staging like every other output, so a run that fails its checks publishes none of them.
     """
 
     def __init__(self, layout: OutputLayout):
         self.layout = layout
-        self.exported: list[str] = []
-        self._threads: list[threading.Thread] = []
-        self._errors: list[BaseException] = []
+        self._started: list[tuple[multiprocessing.process.BaseProcess, list[str]]] = []
 
     def start(self, slugs: list[str]) -> None:
         if slugs:
-            thread = threading.Thread(target=self._export, args=(list(slugs),), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def _export(self, slugs: list[str]) -> None:
-        try:
-            from helpers.report.export import export_chapters
-
-            export_chapters(self.layout, slugs)
-            self.exported.extend(slugs)
-        except BaseException as exc:  # re-raised in the main thread by wait()
-            self._errors.append(exc)
+            context = multiprocessing.get_context("spawn")
+            process = context.Process(target=_write_pages, args=(str(self.layout.root), list(slugs), os.getpid()),
+                                      daemon=True)
+            process.start()
+            self._started.append((process, list(slugs)))
 
     def wait(self) -> list[str]:
-        """The chapters whose pages were written (an error in the thread is raised here)."""
-        for thread in self._threads:
-            thread.join()
-        if self._errors:
-            raise self._errors[0]
-        return self.exported
+        """The chapters whose pages were written; a helper that failed is an error naming its chapters."""
+        done: list[str] = []
+        for process, slugs in self._started:
+            process.join()
+            if process.exitcode != 0:
+                raise ReportError(f"writing the HTML pages of {', '.join(slugs)} failed (exit code "
+                                  f"{process.exitcode}; its traceback is above)")
+            done += slugs
+        return done
+
+
+def _write_pages(root: str, slugs: list[str], runner_pid: int) -> None:
+    from helpers.pipeline.execution import worker_init
+    from helpers.report.export import export_chapters
+
+    worker_init(runner_pid)
+    export_chapters(OutputLayout(root), slugs)
 
 
 def check_published(context: RunContext, execution: Execution) -> None:
