@@ -123,6 +123,56 @@ def _is_startup_failure(exc: BaseException) -> bool:
     return "kernel_info" in text or "didn't respond" in text or "Kernel died before" in text
 
 
+#: Seconds between writes of a running chapter's notebook (papermill writes it at every cell's
+#: start and end; the register's notebook holds megabytes of figures, so that cost a second a run).
+SAVE_EVERY = 10.0
+#: The papermill engine the runner uses (registered by :func:`_engine_name`).
+ENGINE = "helpers-nbclient"
+
+
+def _engine_name() -> str:
+    """Register, once, papermill's nbclient engine with fewer writes of the running notebook.
+
+    The notebook is written when the chapter starts, at most every ``SAVE_EVERY`` seconds while it
+    runs, and when it ends however it ends (papermill's ``notebook_complete``, in a ``finally``),
+    so a finished, failed or timed-out chapter leaves the same file as before.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    if ENGINE in papermill_engines._engines:  # noqa: SLF001 - papermill has no public "is registered"
+        return ENGINE
+
+    class FewerSaves(NotebookExecutionManager):
+        final = False
+
+        def save(self, **kwargs):
+            if self.final or (self.now() - self.last_save_time).total_seconds() >= SAVE_EVERY:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs):
+            self.final = True
+            super().notebook_complete(**kwargs)
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,  # noqa: PLR0913 - papermill's signature
+                             autosave_cell_every=30, **kwargs):
+            manager = FewerSaves(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                 autosave_cell_every=autosave_cell_every)
+            manager.final = True  # the notebook as it starts, parameters injected
+            manager.notebook_start()
+            manager.final = False
+            try:
+                cls.execute_managed_notebook(manager, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                manager.cleanup_pbar()
+                manager.notebook_complete()
+            return manager.nb
+
+    papermill_engines.register(ENGINE, Engine)
+    return ENGINE
+
+
 def execute_chapter(task: ChapterTask) -> ChapterOutcome:
     """Execute one chapter; retry once if its kernel fails to start."""
     lifecycle.ensure_run_alive()  # a queued task of a killed run never starts
@@ -148,6 +198,7 @@ def execute_chapter(task: ChapterTask) -> ChapterOutcome:
                 log_output=False,
                 report_mode=False,
                 kernel_manager_class=_kernel_manager_class(task.runtime_dir, log_path),
+                engine_name=_engine_name(),
             )
         except PapermillExecutionError as exc:
             outcome.status = "failed"
