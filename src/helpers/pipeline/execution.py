@@ -138,9 +138,13 @@ def _engine_name() -> str:
     so a finished, failed or timed-out chapter leaves the same file as before.
     """
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.exceptions import PapermillException
 
-    if ENGINE in papermill_engines._engines:  # noqa: SLF001 - papermill has no public "is registered"
+    try:
+        papermill_engines.get_engine(ENGINE)
         return ENGINE
+    except PapermillException:  # not registered yet in this process
+        pass
 
     class FewerSaves(NotebookExecutionManager):
         final = False
