@@ -134,6 +134,8 @@ def run_replicate(test: str, scenario: str, effect: float | None, n_per_wave: in
         options["widening_logit" if test == "widening" else "minority_share"] = effect
     frame = generate(generator_scenario, data_seed, draws="random", n_per_wave=int(n_per_wave), waves=WAVES,
                      **options)
+    # with missing answers a respondent can leave every item blank: no information for the models
+    frame = frame[frame[advanced + mainstream].notna().any(axis=1)]
     items = frame[advanced + mainstream]
     result: TestResult
     if test == "widening":
