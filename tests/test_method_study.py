@@ -122,3 +122,21 @@ def test_three_classes_count_supported_verdicts_and_nulls_count_rejections(scena
     assert row["rejections"] == 1 and row["role"] == mc.SCENARIOS[scenario][3]
     counted_replicate = 1 if scenario == "three classes" else 0
     assert mc.counted(scenario, results[f"{cell.label()}|{counted_replicate}"], 0.05)
+
+
+def test_a_replicate_leaves_out_a_respondent_who_answered_nothing(monkeypatch):
+    """With missing answers the generator can blank all nine items of a respondent; the tests refuse
+    such rows, so a replicate leaves them out instead of stopping the study."""
+    import helpers.data.synthetic as synthetic
+
+    real = synthetic.generate
+
+    def with_a_blank_respondent(*args, **kwargs):
+        frame = real(*args, **kwargs)
+        technology = [c for c in frame.columns if c.startswith("tech_")]
+        frame.loc[frame.index[0], technology] = np.nan
+        return frame
+
+    monkeypatch.setattr(synthetic, "generate", with_a_blank_respondent)
+    result = mc.run_replicate("widening", "stable", None, 60, 2018, "widening|stable||60|0")
+    assert 0 <= result["p"] <= 1 and np.isfinite(result["estimate"])

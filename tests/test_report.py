@@ -134,9 +134,14 @@ def test_no_respondent_level_data_reaches_outputs(default_report):
 @pytest.mark.parametrize("scenario, expected", [("widening", {"supported"})])
 def test_a_planted_widening_from_a_file_is_found(tmp_path, scenario, expected):
     data = tmp_path / f"{scenario}.csv"
-    write_microdata(generate(scenario, seed=11), data)
+    frame = generate(scenario, seed=11)
+    technology = [c for c in frame.columns if c.startswith("tech_")]
+    frame.loc[frame.index[3], technology] = None  # a respondent who skipped every technology question
+    write_microdata(frame, data)
     result = run_report(tmp_path / "out", "-p", "microdata", str(data), chapters=("5", "9"))
     assert result.returncode == 0, result.stderr
+    executed = (tmp_path / "out" / "notebooks" / "05-offender-groups.ipynb").read_text()
+    assert "Left out: fewer than 5 respondent(s) who answered none of them." in executed  # a small count, suppressed
     register = pd.read_csv(tmp_path / "out" / "claims.csv").set_index("claim_id")
     assert register.loc["widening_gap_microdata", "verdict"] in expected
     # the generator's file carries its provenance: still marked synthetic, not "user"

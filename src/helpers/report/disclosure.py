@@ -35,6 +35,12 @@ class DisclosureError(InputDataError):
     """What a run would publish reveals a cell below the disclosure threshold (exit 2, nothing published)."""
 
 
+def count_text(count: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A count of respondents as a reader may see it: "fewer than <threshold>" for a small cell
+    (1 to threshold - 1), otherwise the number itself."""
+    return f"fewer than {threshold}" if 0 < count < threshold else f"{count:,}"
+
+
 def suppress_small_counts(frame, count_columns, *, threshold: int = DEFAULT_THRESHOLD,
                           group_by=None, derived_columns=()):
     """A copy of ``frame`` with small counts (and what derives from them) set to missing.
