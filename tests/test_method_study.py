@@ -46,7 +46,7 @@ def test_a_study_round_trips_and_is_current(tmp_path):
     status = ms.study_status(study)
     assert status["widening"]["state"] == "current" and status["widening"]["kind"] == "smoke"
     assert status["two_groups"]["state"] == "missing"
-    assert len(status["widening"]["missing"]) == 3 * len(cells)            # 100, 200 and 800 a wave
+    assert len(status["widening"]["missing"]) == 2 * len(cells)            # 100 and 200 a wave
     summary = (tmp_path / ms.SUMMARY_FILE).read_text().splitlines()
     assert summary[0].endswith(",study") and all(line.endswith(",smoke") for line in summary[1:])
     meta = json.loads((tmp_path / ms.METADATA_FILE).read_text())

@@ -1,7 +1,7 @@
 """``make method-checks``: recompute the stored method study (``data/derived/``) on Dask.
 
     python -m helpers.pipeline.recompute [--tests widening,two_groups] [--replicates 200]
-        [--sizes 100,200,400,800] [--scenarios "stable,drift up"] [--scheduler local|tcp://host:8786]
+        [--sizes 100,200,400] [--scenarios "stable,drift up"] [--scheduler local|tcp://host:8786]
         [--workers N] [--seed 2018]
 
 Each test's replicates run through :func:`helpers.pipeline.distributed.run_items` (an embedded

@@ -40,7 +40,7 @@ from helpers.report import method_checks as mc
 #: replicates a cell needs before the study is a full study rather than a smoke run
 FULL_REPLICATES = 200
 #: the sizes of the full study (respondents per wave), as in the README
-STUDY_SIZES = (100, 200, 400, 800)
+STUDY_SIZES = (100, 200, 400)
 STUDY_SEED = 2018
 REPLICATES_FILE = "method-study-replicates.csv"
 SUMMARY_FILE = "method-study.csv"
