@@ -107,13 +107,25 @@ class Cluster:
         while not self.scheduler_file.exists():
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.2)
-        self.workers = [self._start("worker", "--scheduler-file", str(self.scheduler_file), "--nthreads", "1",
-                                    "--no-dashboard", "--nworkers", "1") for _ in range(workers)]
+        self.workers = [self._start_worker() for _ in range(workers)]
+        self.wait_for_workers(workers, timeout)
+        return self
+
+    def _start_worker(self):
+        return self._start("worker", "--scheduler-file", str(self.scheduler_file), "--nthreads", "1",
+                           "--no-dashboard", "--nworkers", "1")
+
+    def wait_for_workers(self, workers: int, timeout: float = 60):
         from distributed import Client
 
         with Client(self.address, timeout="30s") as client:
             client.wait_for_workers(workers, timeout=timeout)
-        return self
+
+    def replace(self, worker):
+        """Kill ``worker`` and start another in its place (so the next test finds two)."""
+        self.kill(worker)
+        self.workers[self.workers.index(worker)] = self._start_worker()
+        self.wait_for_workers(len(self.workers))
 
     @property
     def address(self) -> str:
@@ -131,9 +143,10 @@ class Cluster:
             self.kill(proc)
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    c = Cluster(tmp_path)
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """One scheduler and two workers for the module (a test that kills a worker starts another)."""
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
     try:
         yield c.start()
     finally:
@@ -185,6 +198,7 @@ def test_a_study_survives_a_killed_worker(tmp_path, cluster):
     thread.join(timeout=240)
     assert not thread.is_alive(), "the study did not finish after a worker was killed"
     assert outcome["table"] == reference
+    cluster.replace(cluster.workers[0])
 
 
 @pytest.mark.slow

@@ -105,7 +105,7 @@ def test_a_new_wave_enters_by_data_alone(project, tmp_path):
     add_wave_2030(project)
     refresh_manifest(project)
     out = tmp_path / "out"
-    result = run(project, "-m", "helpers", "run", "0", "3", "9", "--output-dir", str(out), "--no-export", "-j", "2")
+    result = run(project, "-m", "helpers", "run", "0", "3", "--output-dir", str(out), "--no-export", "-j", "2")
     assert result.returncode == 0, result.stdout + result.stderr
 
     tables = out / "tables"
