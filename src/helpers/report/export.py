@@ -31,13 +31,28 @@ from helpers.report.tables import TABLE_CSS
 PAGE_CSS = ".jp-OutputArea-output pre{word-break:normal;overflow-wrap:break-word}"
 
 
+#: JupyterLab's page with the code input block of ``lab/base.html.j2`` minus its ``clean_html``
+#: filter: bleach re-parses every highlighted cell (a large share of the export time) and leaves
+#: pygments' output unchanged, since it holds only ``div``, ``pre`` and ``span`` with classes.
+#: Markdown and outputs are still cleaned as nbconvert does.
+CODE_PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block input %}
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+     </div>
+</div>
+{%- endblock input %}
+"""
+
+
 def page_exporters():
     """The two HTML exporters: the page with code, and the reader page (code and hidden cells removed)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
-    full = HTMLExporter(template_name="lab")
+    full = HTMLExporter(template_name="lab", raw_template=CODE_PAGE_TEMPLATE)
     full.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=tuple(HIDDEN_WITH_CODE), enabled=True), enabled=True
     )
