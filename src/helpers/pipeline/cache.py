@@ -16,7 +16,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from helpers.data.io import sha256_file
 from helpers.paths import DATA_DIR
 from helpers.pipeline import module_graph
 
@@ -29,6 +28,14 @@ KEY_PACKAGES = (
 )
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes (the digest :func:`helpers.data.io.sha256_file` gives).
+
+    Standard library only: ``helpers.data.io`` imports numpy, which the no-op rebuild should not
+    pay for.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 def _sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
