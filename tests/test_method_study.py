@@ -91,8 +91,7 @@ def test_a_full_study_concludes_in_words_that_read_well(tmp_path):
     words = ms.plain_words(table, status)
     assert "SMOKE" not in words and "largest rejection rate is" in words
     # p uniform: no power, said plainly rather than as "needs more than ... respondents (more than ...)"
-    assert "does not reach 80 % power within the sizes studied (not reached at the largest size studied " \
-           "(400 a wave))" in words
+    assert "does not reach 80 % power at the sizes studied (up to 400 a wave)." in words
     assert "needs more than" not in words
     assert status["widening"]["kind"] == "partial"     # only two of the design's scenarios and sizes
 

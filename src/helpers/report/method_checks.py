@@ -299,8 +299,9 @@ def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_repli
             f"a change of {row.effect:g} logit per wave" if row.test == "widening" \
             else f"two groups with a {row.effect:.0%} minority"
         if math.isnan(row.respondents_per_wave):
-            lines.append(f"Against {what}, the {TEST_LABELS[row.test]} does not reach 80 % power within the sizes "
-                         f"studied ({row.note}).")
+            largest = table.loc[table["test"] == row.test, "respondents_per_wave"].max()
+            lines.append(f"Against {what}, the {TEST_LABELS[row.test]} does not reach 80 % power at the sizes "
+                         f"studied (up to {largest:.0f} a wave).")
         else:
             lines.append(f"For 80 % power against {what}, the {TEST_LABELS[row.test]} needs about "
                          f"{row.respondents_per_wave:.0f} respondents per wave ({row.note}).")
