@@ -153,15 +153,20 @@ def _id_pattern(claim_id: str) -> re.Pattern:
     return re.compile("".join(re.escape(ch) + (r"\s*" if ch == "_" else "") for ch in claim_id))
 
 
-def test_pdf_never_breaks_an_id_or_a_number_mid_word(run):
+def _pdf_pages(run: Path) -> list[str]:
+    """The text of each page of the run's PDF, written first if the module has not yet."""
     from pypdf import PdfReader
-
-    from helpers.report.reader import short_p
 
     if not (run / "report.pdf").exists():
         subprocess.run([sys.executable, "-m", "helpers", "export", "--pdf", "--output-dir", str(run)],
                        capture_output=True, text=True, timeout=300, check=True)
-    pages = [page.extract_text() for page in PdfReader(run / "report.pdf").pages]
+    return [page.extract_text() for page in PdfReader(run / "report.pdf").pages]
+
+
+def test_pdf_never_breaks_an_id_or_a_number_mid_word(run):
+    from helpers.report.reader import short_p
+
+    pages = _pdf_pages(run)
     assert not any(".staging-" in page for page in pages)  # printed paths read as the output folder
     # the title page and the register, up to the first chapter page (its running head names it)
     first_chapter = next(i for i, page in enumerate(pages) if " · 00 · " in page.split("\n", 1)[0])
@@ -171,3 +176,14 @@ def test_pdf_never_breaks_an_id_or_a_number_mid_word(run):
         shown = short_p(claim["p_adjusted"]).replace("\u00a0", " ")
         if shown:
             assert re.search(re.escape(shown).replace("\\ ", r"\s"), text), (claim["claim_id"], shown)
+
+
+def test_pdf_table_headings_never_break_mid_word(run):
+    """Headings are set in bold, so their columns are sized by the bold width ("estimat/e" before)."""
+    pages = _pdf_pages(run)
+    register = [page for page in pages if " · 10 · " in page.split("\n", 1)[0]]
+    start = re.compile(r"claim\s+id\s+section\s")  # the register's listing of claims
+    listings = [page[m.start():].split("note", 1)[0].split() for page in register for m in start.finditer(page)]
+    assert listings, "no listing of claims found in the register chapter of the PDF"
+    for words in listings:
+        assert {"estimate", "adjusted"} <= set(words), words

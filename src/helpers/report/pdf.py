@@ -225,12 +225,14 @@ def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) 
     size = pdf.font_size_pt
     pdf.set_font(FONT, "B", size)  # headings are set in bold
     bold = [_natural_width(pdf, h) for h in header]
+    bold_minimum = [_min_width(pdf, h) for h in header]
     pdf.set_font(FONT, "", size)
     natural = [max([heading, *(_natural_width(pdf, str(v)) for v in column[1:])])  # a table may have no rows
                for heading, column in zip(bold, columns, strict=True)]
     if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
         return natural
-    minimum = [max(_min_width(pdf, str(v)) for v in column) for column in columns]
+    minimum = [max([heading, *(_min_width(pdf, str(v)) for v in column[1:])])  # no heading breaks mid-word
+               for heading, column in zip(bold_minimum, columns, strict=True)]
     if weights is None:
         weights = [max(1.0, sum(pdf.get_string_width(str(v)) for v in column) / len(column)) for column in columns]
     spare = max(0.0, pdf.epw - sum(minimum))
