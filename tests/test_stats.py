@@ -235,13 +235,13 @@ def test_score_test_matches_statsmodels(c1, n1, c2, n2):
 def test_score_interval_inverts_the_score_test(c1, n1, c2, n2):
     # The MN interval is {delta : |T(delta)| <= z}: at an interior limit |T| = z, and
     # the test rejects at 5 % exactly when the interval excludes 0.
-    from helpers.stats.proportions import _mn_statistic
+    from helpers.stats.proportions import mn_statistic
 
     ci = diff_ci(c1, n1, c2, n2, method="score")
     z = st.norm.ppf(0.975)
     for lim in (ci.low, ci.high):
         if -1 < lim < 1:
-            assert abs(_mn_statistic(c1, n1, c2, n2, lim)) == pytest.approx(z, abs=1e-6)
+            assert abs(mn_statistic(c1, n1, c2, n2, lim)) == pytest.approx(z, abs=1e-6)
     res = compare_proportions(c1, n1, c2, n2, method="score")
     assert (res.p_value < 0.05) == (ci.low > 0 or ci.high < 0)
     assert res.low == ci.low and res.high == ci.high

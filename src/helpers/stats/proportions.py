@@ -116,8 +116,8 @@ def _mn_restricted(p1: float, n1: int, p2: float, n2: int, delta: float) -> tupl
     return r1, r1 - delta
 
 
-def _mn_statistic(c1: int, n1: int, c2: int, n2: int, delta: float) -> float:
-    """Miettinen-Nurminen score statistic for H0: p1 - p2 = delta."""
+def mn_statistic(c1: int, n1: int, c2: int, n2: int, delta: float) -> float:
+    """Miettinen-Nurminen score statistic for H0: p1 - p2 = delta (the score interval is where it lies within +-z)."""
     p1, p2 = c1 / n1, c2 / n2
     r1, r2 = _mn_restricted(p1, n1, p2, n2, delta)
     big_n = n1 + n2
@@ -137,10 +137,10 @@ def _mn_limits(c1: int, n1: int, c2: int, n2: int, level: float) -> tuple[float,
     eps = 1e-12
 
     def lower_fn(delta: float) -> float:
-        return _mn_statistic(c1, n1, c2, n2, delta) - z
+        return mn_statistic(c1, n1, c2, n2, delta) - z
 
     def upper_fn(delta: float) -> float:
-        return _mn_statistic(c1, n1, c2, n2, delta) + z
+        return mn_statistic(c1, n1, c2, n2, delta) + z
 
     if d <= -1.0 + eps:
         low = -1.0
@@ -181,7 +181,7 @@ def compare_proportions(
     )
     extra: dict[str, Any] = {"p1": c1 / n1, "p2": c2 / n2, "min_expected_count": expected_min}
     if method == "score":
-        z = _mn_statistic(c1, n1, c2, n2, 0.0)
+        z = mn_statistic(c1, n1, c2, n2, 0.0)
         p = p_from_z(z, alternative)
         low, high = _mn_limits(c1, n1, c2, n2, level)
         extra["interval_method"] = "Miettinen-Nurminen score"
