@@ -13,12 +13,15 @@ import textwrap
 import time
 from pathlib import Path
 
-from helpers.pipeline.execution import share_cores
+from helpers.pipeline.execution import share_cores, skip_slow_optional_imports
 
 # Test workers run side by side, one per core: each numpy (and each kernel a test starts) gets one
 # BLAS thread, not one per core, as the runner does for chapters side by side (set before numpy
 # loads; a value already set is kept).
 share_cores(os.cpu_count() or 1)
+# As in the runner's processes: nbformat's jsonschema would compile rfc3987-syntax's grammar at
+# import (about 1.3 s in every test process) to check a string format notebooks never use.
+skip_slow_optional_imports()
 
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
