@@ -218,21 +218,25 @@ def _fit(pdf, text: str, width: float) -> str:
     return "\n".join(lines)
 
 
-def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) -> list[float]:
-    """Widths (mm) summing to the page width: each column at least its longest unbreakable piece,
-    the rest shared by ``weights`` (default: the columns' typical text length)."""
-    columns = list(zip(header, *rows, strict=True))
+def _measured(pdf, header: list[str], rows: list[list[str]], measure) -> list[float]:
+    """Per column, the widest ``measure`` (mm) of its cells, the heading measured in bold as it is set."""
     size = pdf.font_size_pt
-    pdf.set_font(FONT, "B", size)  # headings are set in bold
-    bold = [_natural_width(pdf, h) for h in header]
-    bold_minimum = [_min_width(pdf, h) for h in header]
+    pdf.set_font(FONT, "B", size)
+    headings = [measure(pdf, h) for h in header]
     pdf.set_font(FONT, "", size)
-    natural = [max([heading, *(_natural_width(pdf, str(v)) for v in column[1:])])  # a table may have no rows
-               for heading, column in zip(bold, columns, strict=True)]
+    return [max([heading, *(measure(pdf, str(v)) for v in column[1:])])  # a table may have no rows
+            for heading, column in zip(headings, zip(header, *rows, strict=True), strict=True)]
+
+
+def _column_widths(pdf, header: list[str], rows: list[list[str]], weights=None) -> list[float]:
+    """Widths (mm) summing to the page width: each column at least its longest unbreakable piece
+    (no heading or cell breaks mid-word), the rest shared by ``weights`` (default: the columns'
+    typical text length)."""
+    columns = list(zip(header, *rows, strict=True))
+    natural = _measured(pdf, header, rows, _natural_width)
     if sum(natural) <= pdf.epw:  # a narrow table keeps its own width
         return natural
-    minimum = [max([heading, *(_min_width(pdf, str(v)) for v in column[1:])])  # no heading breaks mid-word
-               for heading, column in zip(bold_minimum, columns, strict=True)]
+    minimum = _measured(pdf, header, rows, _min_width)
     if weights is None:
         weights = [max(1.0, sum(pdf.get_string_width(str(v)) for v in column) / len(column)) for column in columns]
     spare = max(0.0, pdf.epw - sum(minimum))
@@ -250,7 +254,7 @@ def _table(pdf, header: list[str], rows: list[list[str]], *, size: float = 7, co
 
     header, rows = [str(h) for h in header], [[str(v) for v in r] for r in rows]
     pdf.set_font(FONT, "", size)
-    while size > 5 and sum(max(_min_width(pdf, v) for v in col) for col in zip(header, *rows, strict=True)) > pdf.epw:
+    while size > 5 and sum(_measured(pdf, header, rows, _min_width)) > pdf.epw:
         size -= 0.5
         pdf.set_font(FONT, "", size)
     widths = _column_widths(pdf, header, rows, col_widths)
