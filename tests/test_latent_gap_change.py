@@ -23,9 +23,9 @@ def test_collapsed_m_step_equals_row_level_weighted_glm():
     data = planted_data("widening", seed=2)
     x = data[ADVANCED + MAINSTREAM].to_numpy(float)
     values, idx = np.unique(data["wave"], return_inverse=True)
-    d = gc._Data(x, idx, values - values.mean(), np.array([True] * 4 + [False] * 5), with_delta=True)
+    d = gc.GapData(x, idx, values - values.mean(), np.array([True] * 4 + [False] * 5), with_delta=True)
     post1 = np.random.default_rng(0).uniform(size=d.freq.size)
-    coef, _ = gc._mstep(d, post1)
+    coef, _ = gc.m_step(d, post1)
     # row level: one row per pattern x wave x class x item, frequency weight = count x posterior
     rows_x, rows_y, rows_w = [], [], []
     for r in range(d.freq.size):
@@ -37,6 +37,34 @@ def test_collapsed_m_step_equals_row_level_weighted_glm():
     fit = sm.GLM(np.array(rows_y), np.array(rows_x), family=sm.families.Binomial(),
                  freq_weights=np.array(rows_w)).fit(method="IRLS")
     assert coef == pytest.approx(np.asarray(fit.params), abs=1e-6)
+
+
+def test_row_scores_sum_to_the_analytic_score_and_match_finite_differences():
+    data = planted_data("regional_groups", seed=3, n=600)
+    x = data[ADVANCED + MAINSTREAM].to_numpy(float)
+    values, idx = np.unique(data["wave"], return_inverse=True)
+    d = gc.GapData(x, idx, values - values.mean(), np.array([True] * 4 + [False] * 5), with_delta=True)
+    rng = np.random.default_rng(5)
+    coef, lam = rng.normal(0, 0.5, d.k), rng.normal(-1.5, 0.3, d.w_count)
+    ll, score = gc.loglik_and_score(d, coef, lam)
+    rows = gc.row_scores(d, coef, lam)
+    assert rows.shape == (d.freq.size, d.k + d.w_count)
+    assert d.freq @ rows == pytest.approx(score, rel=1e-9, abs=1e-8)
+    v, step = np.r_[coef, lam], 1e-6
+    numeric = [(gc.loglik_and_score(d, (v + e)[:d.k], (v + e)[d.k:])[0]
+                - gc.loglik_and_score(d, (v - e)[:d.k], (v - e)[d.k:])[0]) / (2 * step)
+               for e in np.eye(v.size) * step]
+    np.testing.assert_allclose(score, numeric, rtol=1e-5, atol=1e-4)
+
+
+def test_lr_is_scaled_by_the_robust_variance_ratio_never_below_one():
+    res = run("regional_groups", seed=8)
+    extra = res.extra
+    assert extra["scaling"] > 1.1  # this draw: regions make the answers dependent within a class
+    assert res.statistic == pytest.approx(extra["lr_model"] / extra["scaling"], rel=1e-12)
+    assert res.extra["se"] == pytest.approx(extra["se_model"] * np.sqrt(extra["scaling"]), rel=1e-9)
+    assert "scaled LR" in res.test
+    assert run("stable", seed=4).extra["scaling"] == 1.0  # a ratio below 1 is never used
 
 
 def test_widening_is_supported_with_delta_near_the_planted_value():
