@@ -59,7 +59,7 @@ def test_likelihood_at_ltm_parameters_matches_ltm_and_its_gradient():
     a = np.array(LTM_COEF_DISCRIMINATION)
     c = -a * np.array(LTM_COEF_DIFFICULTY)
     nodes, log_w = trait.quadrature(21)
-    neg, grad = trait._negloglik_and_grad(np.r_[a, c], patterns, np.ones_like(patterns),
+    neg, grad = trait.negloglik_and_grad(np.r_[a, c], patterns, np.ones_like(patterns),
                                           np.array(LSAT_FREQ, float), nodes, log_w)
     assert round(-neg, 3) == LTM_LOGLIK
     assert round(float(np.abs(grad).max()), 3) == 0.024  # ltm: "max(|grad|): 0.024"

@@ -25,10 +25,10 @@ def skewed():
 def test_analytic_gradient_matches_finite_differences(skewed):
     u, m, freq, normal, _, density, _ = skewed
     params = np.r_[normal, 1.7]
-    f, g = td._negloglik_and_grad(params, u, m, freq, density)
+    f, g = td.density_negloglik_and_grad(params, u, m, freq, density)
     step = 1e-6
-    numeric = [(td._negloglik_and_grad(params + e, u, m, freq, density)[0]
-                - td._negloglik_and_grad(params - e, u, m, freq, density)[0]) / (2 * step)
+    numeric = [(td.density_negloglik_and_grad(params + e, u, m, freq, density)[0]
+                - td.density_negloglik_and_grad(params - e, u, m, freq, density)[0]) / (2 * step)
                for e in np.eye(params.size) * step]
     np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-4)
 

@@ -38,7 +38,7 @@ from helpers.stats.checks import check_int
 from helpers.stats.latent.engine import log_sum_exp, validate_items, validate_weights, weighted_patterns
 
 __all__ = ["TraitModelResult", "fit_trait_model", "A_MAX", "C_MAX", "quadrature", "trait_start_values",
-           "fit_trait_patterns", "fit_trait_batch", "fit_trait_best"]
+           "fit_trait_patterns", "fit_trait_batch", "fit_trait_best", "negloglik_and_grad"]
 
 #: Bounds on the slope-intercept parameters (keep extreme items finite).
 A_MAX = 10.0
@@ -54,7 +54,7 @@ def quadrature(n_quadrature: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, np.log(weights / math.sqrt(2.0 * math.pi))
 
 
-def _negloglik_and_grad(params, u, m, freq, nodes, log_w):
+def negloglik_and_grad(params, u, m, freq, nodes, log_w):
     """-loglik and its gradient for slope-intercept params [a (J), c (J)] on patterns.
 
     u: (P, J) ones (missing as 0), m: (P, J) observed mask, freq: (P,) pattern counts.
@@ -103,7 +103,7 @@ def fit_trait_patterns(u, m, freq, n_quadrature, start=None):
     total = float(freq.sum())
 
     def fun(p):
-        f, g = _negloglik_and_grad(p, u, m, freq, nodes, log_w)
+        f, g = negloglik_and_grad(p, u, m, freq, nodes, log_w)
         return f / total, g / total
 
     res = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
@@ -111,7 +111,7 @@ def fit_trait_patterns(u, m, freq, n_quadrature, start=None):
     params = res.x.copy()
     if params[:j].sum() < 0:  # orient the trait: theta -> -theta leaves the likelihood unchanged
         params[:j] = -params[:j]
-    ll = -_negloglik_and_grad(params, u, m, freq, nodes, log_w)[0]
+    ll = -negloglik_and_grad(params, u, m, freq, nodes, log_w)[0]
     return params, ll, bool(res.success)
 
 

@@ -25,7 +25,7 @@ from helpers.stats.latent.engine import log_sum_exp
 from helpers.stats.latent.trait import A_MAX, C_MAX
 
 __all__ = ["DENSITIES", "LatentDensity", "density_start", "fit_density_trait", "fit_density_trait_batch",
-           "fit_density_trait_best", "simulate_density_trait", "density_weights"]
+           "fit_density_trait_best", "simulate_density_trait", "density_weights", "density_negloglik_and_grad"]
 
 DENSITIES = ("skew-normal",)
 GRID_NODES = 33
@@ -68,7 +68,7 @@ def density_start(density: LatentDensity, normal_params, j):
     return np.concatenate([np.asarray(normal_params, dtype=float)[: 2 * j], np.zeros(density.size)])
 
 
-def _negloglik_and_grad(params, u, m, freq, density):
+def density_negloglik_and_grad(params, u, m, freq, density):
     """-loglik and gradient for [a (J), c (J), eta] on patterns u (P, J), answered m, counts freq."""
     j = u.shape[1]
     a, c, eta = params[:j], params[j:2 * j], params[2 * j:]
@@ -95,7 +95,7 @@ def fit_density_trait(u, m, freq, density: LatentDensity, start):
     total = float(freq.sum())
 
     def fun(p):
-        f, g = _negloglik_and_grad(p, u, m, freq, density)
+        f, g = density_negloglik_and_grad(p, u, m, freq, density)
         return f / total, g / total
 
     res = optimize.minimize(fun, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
