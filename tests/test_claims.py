@@ -117,3 +117,31 @@ def test_a_claim_judged_by_its_interval_needs_the_whole_interval_on_the_claimed_
     assert verdict(0.001, 0.7, ci_low=0.55, ci_high=0.9, **greater) == "supported"
     with pytest.raises(ValueError, match="judged_by"):
         verdict(0.001, 0.1, judged_by="bound", **common)
+
+
+def test_a_claim_whose_interval_and_test_disagree_says_so_and_follows_the_test(tmp_path):
+    from dataclasses import replace
+
+    from helpers.report import Chapter
+    from helpers.stats import one_proportion_test
+
+    chapter = Chapter("99-test", output_dir=str(tmp_path), alpha=0.05)
+    common = dict(source="test", source_url="https://example.org", data="published", direction="greater")
+    # the exact binomial test (minimum-likelihood two-sided p) rejects 0.1 for 5 of 20 (p = 0.043),
+    # while the Clopper-Pearson interval (0.087 to 0.49) still contains 0.1
+    split = one_proportion_test(5, 20, 0.1, method="exact")
+    assert split.p_value < 0.05 and split.low < 0.1 < split.high
+    chapter.claim("split", statement="more than one in ten", result=split, null_value=0.1, **common)
+    agreed = one_proportion_test(8, 20, 0.1, method="exact")
+    chapter.claim("agreed", statement="more than one in ten", result=agreed, null_value=0.1, **common)
+    other_level = replace(split, level=0.9)  # an interval at another level says nothing about a test at 0.05
+    chapter.claim("other_level", statement="more than one in ten", result=other_level, null_value=0.1, **common)
+    chapter.claim("by_interval", statement="more than one in ten", result=split, null_value=0.1,
+                  judged_by="interval", **common)
+    claims = pd.read_csv(tmp_path / "claims" / "99-test.csv").set_index("claim_id")
+    notes = claims["note"].fillna("")
+    assert "the 95% interval (0.08657 to 0.491) contains 0.1 while the test's p = 0.0432 rejects" in notes["split"]
+    assert "the verdict follows the test" in notes["split"]
+    assert claims.loc["split", "verdict"] == "supported"
+    assert "disagree" not in notes["agreed"] and "disagree" not in notes["other_level"]
+    assert "disagree" not in notes["by_interval"]  # judged by its interval: the interval is the verdict

@@ -32,6 +32,7 @@ from helpers.report.claims import (
     PUBLISHED_SOURCE,
     Claim,
     band_note,
+    interval_note,
     judged_end,
     verdict,
 )
@@ -285,6 +286,10 @@ class Chapter:
             rerun = recipe(band) if data == "published" else ""
         else:
             low, high = result.low, result.high
+        disagreement = "" if judged_by != "estimate" else interval_note(
+            float(result.p_value), float(low), float(high), null_value=null_value, alpha=self.alpha,
+            level=float(result.level))
+        notes += [disagreement] if disagreement else []
         if getattr(result, "alternative", "two-sided") in ONE_SIDED:
             raise ValueError(f"claim {claim_id!r}: the register judges two-sided p-values with the claim's direction; "
                              f"pass a two-sided test, not alternative={result.alternative!r}")

@@ -9,6 +9,9 @@ The verdict rule (stated once, here, and shown in the register chapter):
   threshold), the whole interval lies on that side;
 * ``not supported`` otherwise.
 
+When a claim's interval and its test disagree about the null value, its note says so and the
+verdict follows the test (:func:`interval_note`).
+
 The sidedness rule: every test is two-sided, and the claim's direction is judged by the sign of
 the estimate. A directional claim is therefore supported at level ``alpha`` exactly when a
 one-sided test in the claimed direction would reject at ``alpha / 2``. No test of a signed estimate is
@@ -162,6 +165,25 @@ def band_note(band: BandResult, *, alpha: float) -> str:
             f"estimate from {band.estimate_min:.4g} to {band.estimate_max:.4g}; judged at the end least "
             "favourable to the claim"
             + ("" if band.stable(alpha) else "; the conclusion depends on where in the band the true figure lies"))
+
+
+def interval_note(p_value: float, low: float, high: float, *, null_value: float, alpha: float,
+                  level: float) -> str:
+    """Say so when a claim's interval and its test disagree about the null value; else "".
+
+    A Wald interval beside a likelihood-ratio test (or a score interval beside an exact test) can
+    exclude the null while the test does not reject, or the other way round, when the likelihood
+    is far from quadratic at the sample size. A reader who sees only one of the two would draw the
+    other conclusion, so the note names both. Checked only when the interval's level is 1 - alpha.
+    """
+    if any(math.isnan(v) for v in (p_value, low, high)) or not math.isclose(level, 1.0 - alpha):
+        return ""
+    rejects, excludes = p_value < alpha, (low > null_value or high < null_value)
+    if rejects == excludes:
+        return ""
+    return (f"the {level:.0%} interval ({low:.4g} to {high:.4g}) {'excludes' if excludes else 'contains'} "
+            f"{null_value:g} while the test's p = {p_value:.3g} {'rejects' if rejects else 'does not reject'} "
+            f"at {alpha:g}: the interval and the test disagree at this size, and the verdict follows the test")
 
 
 def verdict(p_adjusted: float, estimate: float, *, direction: str, null_value: float, alpha: float,
