@@ -187,3 +187,13 @@ def test_pdf_table_headings_never_break_mid_word(run):
     assert listings, "no listing of claims found in the register chapter of the PDF"
     for words in listings:
         assert {"estimate", "adjusted"} <= set(words), words
+
+
+def test_pdf_never_parts_a_minus_sign_from_its_number(run):
+    """A negative number in a narrow column ("ci low") stays whole: "-" at a line end with its digits on the
+    next line was seen for us_share_declined before hyphens broke only after letters."""
+    register = [page for page in _pdf_pages(run) if " · 10 · " in page.split("\n", 1)[0]]
+    assert any(re.search(r"-\d", page) for page in register), "no negative number found in the register pages"
+    for page in register:
+        parted = re.search(r"(?m)(?:^|\s)-[ \t]*\n[ \t]*\d[\d.]*", page)
+        assert parted is None, page[max(0, parted.start() - 80):parted.end() + 20]

@@ -173,8 +173,9 @@ def _html_table(pdf, html: str) -> bool:
     return True
 
 
-#: Where a word too long for its column may break: after an underscore, hyphen, slash or comma.
-BREAK_AFTER = re.compile(r"(?<=[_\-/,])")
+#: Where a word too long for its column may break: after an underscore, slash or comma, or a hyphen that
+#: follows a letter ("well-separated"); never after a minus sign, which stays with its number ("-0.070").
+BREAK_AFTER = re.compile(r"(?<=[_/,])|(?<=[^\W\d_]-)")
 #: Padding of a table cell on each side, in mm.
 CELL_PADDING = 0.8
 
