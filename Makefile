@@ -12,8 +12,10 @@ KERNEL := netclean-reanalysis
 ARGS ?=
 # Test workers (pytest-xdist): one per core. Tests of one module share a worker (--dist loadscope),
 # so a module's fixtures are built once; the default report is built once for the whole session.
+# Modules are handed out in the order tests/conftest.py gives them (the long ones first), not
+# sorted by their number of tests (--no-loadscope-reorder).
 TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --dist loadscope
+XDIST := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
 .PHONY: help report test test-fast test-report test-slow lint bench bench-dask method-checks lab list clean distclean env lock pdf
