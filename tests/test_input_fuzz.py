@@ -128,15 +128,21 @@ def _analysis_item(rng, header) -> int:
     return header.index(str(rng.choice(items)))
 
 
-def _item_empty(rng, lines, header):
-    col, wave = _analysis_item(rng, header), int(rng.choice(WAVES))
+def _emptied(lines, col: int, waves) -> str:
+    """The file with column ``col`` emptied in every row of ``waves``."""
     out = [lines[0]]
     for line in lines[1:]:
         fields = line.split(",")
-        if fields[1] == str(wave):
+        if int(fields[1]) in waves:
             fields[col] = ""
         out.append(",".join(fields))
-    return "\n".join(out) + "\n", 1, header[col]
+    return "\n".join(out) + "\n"
+
+
+def _item_empty(rng, lines, header):
+    """An analysis item nobody answered in any wave (one empty in a single wave is valid: below)."""
+    col = _analysis_item(rng, header)
+    return _emptied(lines, col, WAVES), 1, header[col]
 
 
 def _item_absent(rng, lines, header):
@@ -196,6 +202,18 @@ def test_valid_variants_still_pass(base_lines, tmp_path):
     for name, data in variants.items():
         (tmp_path / name).write_bytes(data)
         preflight({str(tmp_path / name): "MicrodataFile"}, {str(tmp_path / name): WAVES})
+
+
+def test_an_item_empty_in_one_wave_passes_and_is_reported(base_lines, tmp_path):
+    """A question dropped from one year's questionnaire: read as missing answers, and recorded."""
+    rng = np.random.default_rng([SEED, 98])
+    header = base_lines[0].split(",")
+    for i in range(3):
+        col, wave = _analysis_item(rng, header), int(rng.choice(WAVES))
+        path = tmp_path / f"dropped-{i}.csv"
+        path.write_text(_emptied(base_lines, col, [wave]))
+        checks = preflight({str(path): "MicrodataFile"}, {str(path): WAVES})
+        assert checks == {str(path): {"unanswered_in_wave": {header[col]: [wave]}}}
 
 
 def test_sav_value_labels_on_a_string_column_are_read(base_lines, tmp_path):

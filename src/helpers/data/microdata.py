@@ -202,8 +202,9 @@ def _check_schema(out, cb, problems: _Problems, index) -> None:
         _translate_pandera(fc, describe, problems, out, index, cb)
 
 
-def _check_requested_waves(out, waves, cb, problems: _Problems, in_file: set) -> None:
-    """Each requested wave is a codebook wave with respondents, and its analysis items were answered."""
+def _check_requested_waves(out, waves, cb, problems: _Problems, in_file: set) -> dict[str, list[int]]:
+    """Each requested wave is a codebook wave with respondents, and its analysis items were answered;
+    returns the waves in which an item was asked but answered by nobody (``check_items_answered``)."""
     from helpers.data.coverage import check_items_answered
 
     valid_waves = cb.valid_waves()
@@ -215,7 +216,9 @@ def _check_requested_waves(out, waves, cb, problems: _Problems, in_file: set) ->
             present = ", ".join(map(str, sorted(out.loc[out["wave"].isin(valid_waves), "wave"].unique())))
             problems.general.append(f"wave {w} was requested but the data have no respondents in it "
                                     f"(waves present: {present})")
-    problems.general.extend(check_items_answered(out, waves=waves, codebook=cb, in_file=in_file))
+    found, unanswered = check_items_answered(out, waves=waves, codebook=cb, in_file=in_file)
+    problems.general.extend(found)
+    return unanswered
 
 
 def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook | None = None,
@@ -243,8 +246,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
     _check_required(typed, failed, cb, problems)
     out = pd.DataFrame(typed, index=index)
     _check_schema(out, cb, problems, index)
-    if waves is not None:
-        _check_requested_waves(out, waves, cb, problems, set(frame.columns))
+    unanswered = {} if waves is None else _check_requested_waves(out, waves, cb, problems, set(frame.columns))
     n = problems.total()
     if n:
         listed = problems.messages()
@@ -253,6 +255,7 @@ def validate_microdata(frame: pd.DataFrame, *, source=None, codebook: Codebook |
         raise MicrodataError(f"{name}: {n} problem(s) in the microdata{where}:\n  " + "\n  ".join(listed) + more)
     out["wave"] = out["wave"].astype("int64")
     out.attrs["whitespace_trimmed"] = trimmed
+    out.attrs["unanswered_in_wave"] = unanswered
     return out
 
 

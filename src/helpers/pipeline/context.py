@@ -181,7 +181,8 @@ def preflight(files: dict[str, str], waves: dict[str, list[int]] | None = None) 
 
     ``files`` maps each path to its declared type (:func:`helpers.pipeline.parameters.input_files`);
     ``waves``: per file, the waves its chapters need (each must have respondents). Returns what
-    validation changed in each file (spaces trimmed around values), for run.json.
+    validation changed or found in each file (spaces trimmed around values; analysis items
+    answered by nobody in a wave that asked them), for run.json.
     """
     from helpers.data.codebook import load_codebook
     from helpers.data.microdata import read_microdata
@@ -193,13 +194,20 @@ def preflight(files: dict[str, str], waves: dict[str, list[int]] | None = None) 
     load_waves()
     load_series()
     readers = {"MicrodataFile": read_microdata}
-    checks = {}
+    checks: dict[str, dict] = {}
     for path, type_name in files.items():
         frame = readers[type_name](path, waves=(waves or {}).get(path))
-        trimmed = dict(getattr(frame, "attrs", {}).get("whitespace_trimmed") or {})
+        attrs = getattr(frame, "attrs", {})
+        trimmed = dict(attrs.get("whitespace_trimmed") or {})
         if trimmed:
-            checks[path] = {"whitespace_trimmed": trimmed}
+            checks.setdefault(path, {})["whitespace_trimmed"] = trimmed
             cells = ", ".join(f"{column}: {n}" for column, n in trimmed.items())
             say(f"note: {Path(path).name}: spaces around {sum(trimmed.values())} value(s) trimmed ({cells}); "
                 "recorded in run.json")
+        unanswered = dict(attrs.get("unanswered_in_wave") or {})
+        if unanswered:
+            checks.setdefault(path, {})["unanswered_in_wave"] = unanswered
+            items = "; ".join(f"{item} in {', '.join(map(str, w))}" for item, w in unanswered.items())
+            say(f"note: {Path(path).name}: nobody answered {items}, though the codebook counts the question as "
+                "asked there; the analyses read those answers as missing; recorded in run.json")
     return checks
