@@ -28,7 +28,8 @@ MISSING = {"missing": (0.15, 0.30), "absent": ("tech_darknet", 2016)}
 def register_for(data, tmp_path):
     chapter = Chapter("05-offender-groups", output_dir=str(tmp_path), alpha=0.05)
     items = data[ADVANCED + MAINSTREAM]
-    groups = two_groups_test(items, advanced=ADVANCED, small_minority=0.2, n_bootstrap=99, n_init=10, seed=1,
+    groups = two_groups_test(items, advanced=ADVANCED, small_minority=0.2, n_bootstrap=99, n_init=10,
+                             n_three_bootstrap=49, seed=1,
                              waves=data["wave"])
     gap = gap_change_test(items, data["wave"], advanced=ADVANCED, mainstream=MAINSTREAM, seed=1)
     common = dict(source="planted", source_url="planted", data="synthetic")
