@@ -56,7 +56,7 @@ def check_items_answered(frame, *, waves, codebook: Codebook | None = None,
             if empty and len(empty) == len(asked):
                 problems.append(f"line 1 (header), column '{item}': no respondent of wave(s) "
                                 f"{', '.join(map(str, empty))} answered it, but the analyses use it (codebook tag "
-                                f"'{tag}'); fill it in, or leave those waves out of the chapters' waves parameter")
+                                f"'{tag}') in at least one of them; check the column's mapping, or fill it in")
             elif empty:
                 unanswered[item] = empty
     return problems, unanswered
