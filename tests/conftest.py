@@ -120,6 +120,20 @@ def run_driver(tmp_path: Path, specs, *args: str, timeout: float = 600, wait: bo
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
+def run_chapter_on_microdata(tmp_path: Path, chapters_dir: Path, microdata: Path, *, waves: str | None = None):
+    """The runner (``run --no-export``) on one throwaway chapter that declares ``microdata`` (and
+    ``waves``, when given, as the list it asks for); returns (process, output folder)."""
+    parameters = ("from helpers.data import MicrodataFile\n\n"
+                  'microdata: MicrodataFile = "synthetic"  # respondent-level data\n'
+                  + (f"waves: list = {waves}  # survey waves\n" if waves else "")
+                  + 'output_dir: str = ""  # where outputs go')
+    write_notebook(chapters_dir / "00-a.ipynb", "print(microdata)", parameters=parameters)
+    out = tmp_path / "out"
+    result = run_driver(tmp_path, chapter_specs(chapters_dir, ["00-a"]), "run", "--output-dir", str(out),
+                        "--no-export", "-p", "microdata", str(microdata))
+    return result, out
+
+
 def _shared_folder(tmp_path_factory, name: str) -> Path:
     """A folder every xdist worker of this session sees (the workers' common temporary root)."""
     root = tmp_path_factory.getbasetemp()

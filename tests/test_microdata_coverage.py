@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import chapter_specs, run_driver, write_notebook
+from conftest import run_chapter_on_microdata
 
 from helpers.data.microdata import read_microdata
 from helpers.data.synthetic import generate
@@ -66,14 +66,7 @@ def test_an_item_left_out_of_the_file_stops(frame, tmp_path):
 
 def test_the_runner_says_so_and_records_it(frame, tmp_path, chapters_dir):
     path = written(frame, tmp_path / "dropped.csv", blank_waves=[2016])
-    parameters = ('from helpers.data import MicrodataFile\n\n'
-                  'microdata: MicrodataFile = "synthetic"  # respondent-level data\n'
-                  'waves: list = [2016, 2017, 2018, 2019]  # survey waves\n'
-                  'output_dir: str = ""  # where outputs go')
-    write_notebook(chapters_dir / "00-a.ipynb", "print(microdata)", parameters=parameters)
-    out = tmp_path / "out"
-    result = run_driver(tmp_path, chapter_specs(chapters_dir, ["00-a"]), "run", "--output-dir", str(out),
-                        "--no-export", "-p", "microdata", str(path))
+    result, out = run_chapter_on_microdata(tmp_path, chapters_dir, path, waves=str(ALL_WAVES))
     assert result.returncode == 0, result.stderr
     assert "dropped.csv: nobody answered tech_darknet in 2016" in result.stderr
     record = json.loads((out / "run.json").read_text())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import chapter_specs, run_driver, write_notebook
+from conftest import run_chapter_on_microdata
 
 from helpers.data.microdata import load_microdata, read_microdata
 from helpers.data.synthetic import generate
@@ -61,13 +61,7 @@ def test_a_padded_value_is_still_checked(clean_csv, tmp_path):
 
 def test_the_runner_says_so_and_records_it(clean_csv, tmp_path, chapters_dir):
     padded = pad(clean_csv, tmp_path / "padded.csv", "region", [2, 3])
-    parameters = ('from helpers.data import MicrodataFile\n\n'
-                  'microdata: MicrodataFile = "synthetic"  # respondent-level data\n'
-                  'output_dir: str = ""  # where outputs go')
-    write_notebook(chapters_dir / "00-a.ipynb", "print(microdata)", parameters=parameters)
-    out = tmp_path / "out"
-    result = run_driver(tmp_path, chapter_specs(chapters_dir, ["00-a"]), "run", "--output-dir", str(out),
-                        "--no-export", "-p", "microdata", str(padded))
+    result, out = run_chapter_on_microdata(tmp_path, chapters_dir, padded)
     assert result.returncode == 0, result.stderr
     assert "padded.csv: spaces around 2 value(s) trimmed (region: 2)" in result.stderr
     record = json.loads((out / "run.json").read_text())

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
@@ -197,17 +198,25 @@ def preflight(files: dict[str, str], waves: dict[str, list[int]] | None = None) 
     checks: dict[str, dict] = {}
     for path, type_name in files.items():
         frame = readers[type_name](path, waves=(waves or {}).get(path))
-        attrs = getattr(frame, "attrs", {})
-        trimmed = dict(attrs.get("whitespace_trimmed") or {})
-        if trimmed:
-            checks.setdefault(path, {})["whitespace_trimmed"] = trimmed
-            cells = ", ".join(f"{column}: {n}" for column, n in trimmed.items())
-            say(f"note: {Path(path).name}: spaces around {sum(trimmed.values())} value(s) trimmed ({cells}); "
-                "recorded in run.json")
-        unanswered = dict(attrs.get("unanswered_in_wave") or {})
-        if unanswered:
-            checks.setdefault(path, {})["unanswered_in_wave"] = unanswered
-            items = "; ".join(f"{item} in {', '.join(map(str, w))}" for item, w in unanswered.items())
-            say(f"note: {Path(path).name}: nobody answered {items}, though the codebook counts the question as "
-                "asked there; the analyses read those answers as missing; recorded in run.json")
+        for key, note in INPUT_NOTES.items():
+            found = dict(getattr(frame, "attrs", {}).get(key) or {})
+            if found:
+                checks.setdefault(path, {})[key] = found
+                say(f"note: {Path(path).name}: {note(found)}; recorded in run.json")
     return checks
+
+
+def _trimmed_note(trimmed: dict[str, int]) -> str:
+    cells = ", ".join(f"{column}: {n}" for column, n in trimmed.items())
+    return f"spaces around {sum(trimmed.values())} value(s) trimmed ({cells})"
+
+
+def _unanswered_note(unanswered: dict[str, list[int]]) -> str:
+    items = "; ".join(f"{item} in {', '.join(map(str, waves))}" for item, waves in unanswered.items())
+    return (f"nobody answered {items}, though the codebook counts the question as asked there; the analyses read "
+            "those answers as missing")
+
+
+#: What validation records in a frame's attrs, and how the runner says it (each also goes to run.json).
+INPUT_NOTES: dict[str, Callable[[dict], str]] = {"whitespace_trimmed": _trimmed_note,
+                                                "unanswered_in_wave": _unanswered_note}
