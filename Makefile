@@ -3,6 +3,9 @@
 # pip and make. The environment is installed from requirements.lock (exact versions, resolved from
 # pyproject.toml by `make lock`), then the project itself without dependencies, then the project's
 # Jupyter kernel (netclean-reanalysis, on IPC sockets: see src/helpers/pipeline/kernel.py).
+# The bytecode is compiled after the install, on every core (pip compiles one file at a time);
+# without it every kernel would compile pandas, scipy and matplotlib again where
+# PYTHONDONTWRITEBYTECODE is set (as on the project's test machine).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -27,7 +30,8 @@ $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-compile -r $(LOCK)
+	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m helpers.pipeline.kernel install
 	@touch $(STAMP)
