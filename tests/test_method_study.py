@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.paths import PROJECT_ROOT
@@ -121,6 +122,27 @@ def test_three_classes_count_supported_verdicts_and_nulls_count_rejections(scena
     assert row["rejections"] == 1 and row["role"] == mc.SCENARIOS[scenario][3]
     counted_replicate = 1 if scenario == "three classes" else 0
     assert mc.counted(scenario, results[f"{cell.label()}|{counted_replicate}"], 0.05)
+
+
+def test_the_table_counts_full_verdicts_apart_from_rejections_and_says_so_in_words():
+    """p < alpha is only one condition of "supported": the power rows of two groups carry both
+    counts, and the words quote the verdicts as a lower bound's companion; widening has none."""
+    groups = mc.design(["two groups"], [100, 400], two_groups_shares=(0.1,))
+    widening = mc.design(["widening"], [100], widening_effects=(0.4,))
+    results = made_up(groups + widening, ms.FULL_REPLICATES, seed=3)
+    table = mc.size_and_power(groups + widening, results, ms.FULL_REPLICATES)
+    for row in table.itertuples():
+        replicates = [results[f"{mc.Cell(row.test, row.scenario, row.effect, row.respondents_per_wave).label()}|{r}"]
+                      for r in range(ms.FULL_REPLICATES)]
+        if row.test == "two_groups":
+            assert row.supported == sum(r["supported"] for r in replicates)
+            assert row.rejections == sum(r["p"] < 0.05 for r in replicates)
+        else:
+            assert table.loc[row.Index, "supported"] is pd.NA
+    words = mc.summary(table, mc.respondents_needed(table))
+    counts = table[table["test"] == "two_groups"].sort_values("respondents_per_wave")["supported"].tolist()
+    assert f"was reached in {counts[0]} of 200 at 100 a wave; {counts[1]} of 200 at 400 a wave." in words
+    assert words.count("full verdict") == 1
 
 
 def test_a_replicate_leaves_out_a_respondent_who_answered_nothing(monkeypatch):

@@ -172,7 +172,7 @@ def cost(key: str) -> float:
 
 
 COLUMNS = ["test", "scenario", "role", "effect", "respondents_per_wave", "replicates", "rejections", "rate", "low",
-           "high"]
+           "high", "supported"]
 
 
 def counted(scenario: str, result: dict, alpha: float) -> bool:
@@ -185,7 +185,9 @@ def counted(scenario: str, result: dict, alpha: float) -> bool:
 
 def size_and_power(cells: list[Cell], results: dict, replicates, *, alpha: float = 0.05):
     """One row per cell: the counted replicates (:func:`counted`) of ``replicates`` (a number, or
-    cell label -> number) and the rate's Wilson 95 % interval."""
+    cell label -> number), the rate's Wilson 95 % interval, and ``supported``: the replicates whose
+    full verdict was "supported" (two groups only, where p < alpha is one of its conditions;
+    empty for a test whose replicates record no verdict)."""
     import pandas as pd
 
     from helpers.stats import proportion_ci
@@ -193,12 +195,15 @@ def size_and_power(cells: list[Cell], results: dict, replicates, *, alpha: float
     rows = []
     for cell in cells:
         n = replicates[cell.label()] if isinstance(replicates, dict) else replicates
-        k = int(sum(counted(cell.scenario, results[f"{cell.label()}|{r}"], alpha) for r in range(n)))
+        replicate_results = [results[f"{cell.label()}|{r}"] for r in range(n)]
+        k = int(sum(counted(cell.scenario, result, alpha) for result in replicate_results))
+        verdicts = [result["supported"] for result in replicate_results if "supported" in result]
         ci = proportion_ci(k, n, method="wilson")
         rows.append({"test": cell.test, "scenario": cell.scenario, "role": cell.role, "effect": cell.effect,
                      "respondents_per_wave": cell.respondents_per_wave, "replicates": n, "rejections": k,
-                     "rate": k / n, "low": float(ci.low), "high": float(ci.high)})
-    return pd.DataFrame(rows, columns=COLUMNS)
+                     "rate": k / n, "low": float(ci.low), "high": float(ci.high),
+                     "supported": int(sum(verdicts)) if len(verdicts) == n else None})
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"supported": "Int64"})
 
 
 def respondents_needed(table, *, power: float = 0.8):
@@ -262,6 +267,15 @@ def power_figure(table, *, alpha: float = 0.05, power: float = 0.8):
     return fig
 
 
+def alternative_words(test: str, scenario: str, effect: float | None) -> str:
+    """What a power cell plants, in words: its scenario, or the size of the planted effect."""
+    if scenario not in EFFECT_SCENARIOS:
+        return f"'{scenario}'"
+    if test == "widening":
+        return f"a change of {effect:g} logit per wave"
+    return f"two groups with a {effect:.0%} minority"
+
+
 def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_replicates: int = 200) -> str:
     """The plain-words summary. A smoke run (fewer than ``full_replicates`` replicates in a cell)
     is labelled as one and states no conclusion."""
@@ -295,9 +309,7 @@ def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_repli
         lines.append(f"With three planted classes, 'two groups' was supported in {row.rejections} of {row.replicates} "
                      f"data sets at {row.respondents_per_wave} a wave (rate {row.rate:.2f}).")
     for row in needed.itertuples():
-        what = f"'{row.scenario}'" if row.scenario not in EFFECT_SCENARIOS else \
-            f"a change of {row.effect:g} logit per wave" if row.test == "widening" \
-            else f"two groups with a {row.effect:.0%} minority"
+        what = alternative_words(row.test, row.scenario, row.effect)
         if math.isnan(row.respondents_per_wave):
             largest = table.loc[table["test"] == row.test, "respondents_per_wave"].max()
             lines.append(f"Against {what}, the {TEST_LABELS[row.test]} does not reach 80 % power at the sizes "
@@ -305,4 +317,13 @@ def summary(table, needed, *, survey=(300, 450), alpha: float = 0.05, full_repli
         else:
             lines.append(f"For 80 % power against {what}, the {TEST_LABELS[row.test]} needs about "
                          f"{row.respondents_per_wave:.0f} respondents per wave ({row.note}).")
+    verdicts = table[(table["role"] == "power") & table["supported"].notna()]
+    for (test, scenario, effect), curve in verdicts.groupby(["test", "scenario", "effect"], sort=False, dropna=False):
+        what = alternative_words(test, scenario, effect)
+        counts = "; ".join(f"{row.supported} of {row.replicates} at {row.respondents_per_wave} a wave"
+                           for row in curve.sort_values("respondents_per_wave").itertuples())
+        lines.append(f"Against {what}, the full verdict of the {TEST_LABELS[test]}, 'supported' (p < {alpha:g}, groups "
+                     "fitting better than the continuum, at most two groups and a small advanced minority) was "
+                     f"reached in {counts}. It needs p < {alpha:g} and more, so the respondents needed for 80 % "
+                     "above, read off p < alpha, are a lower bound for the verdict.")
     return "\n".join(lines)
