@@ -50,8 +50,11 @@ def test_incremental_rebuilds(project):
     result = ran(run_driver(tmp_path, specs, *args))
     assert "Nothing to do" in result.stderr  # how fast: `make bench` measures it
 
-    chapter(folder, "01-two", markdown="# A chapter, reworded")  # prose only
-    assert "Nothing to do" in ran(run_driver(tmp_path, specs, *args)).stderr
+    chapter(folder, "01-two", markdown="# A chapter, reworded")  # prose only: its pages must show it
+    assert "01-two: would run: its text (markdown cells) changed" in ran(
+        run_driver(tmp_path, specs, *args, "--dry-run")).stdout
+    ran(run_driver(tmp_path, specs, *args))
+    assert executed(out) == {"01-two"}  # same claims, so the register is reused
 
     chapter(folder, "01-two", "y = 2")  # a code change: this chapter re-runs, its claims do not change
     dry = ran(run_driver(tmp_path, specs, *args, "--dry-run"))

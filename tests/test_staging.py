@@ -46,13 +46,18 @@ def test_second_transaction_on_the_same_folder_is_refused(tmp_path):
             OutputTransaction(live).__enter__()
 
 
-def test_markdown_edits_do_not_change_the_code_hash(tmp_path):
+def test_a_markdown_edit_makes_the_chapter_stale_for_its_text_not_its_code(tmp_path):
+    """The exported pages print the notebook's prose, so reworded text must reach them; the code
+    hash (which decides parameters and modules) stays as it was."""
     nb = write_notebook(tmp_path / "a.ipynb", "x = 1", markdown="# Before")
-    before = cache.code_hash(nb)
+    shared = cache.SharedInputs()
+    previous = {"status": "ok", "components": cache.chapter_components(nb, {}, shared)}
+    code = cache.code_hash(nb)
     write_notebook(nb, "x = 1", markdown="# After, reworded")
-    assert cache.code_hash(nb) == before
+    assert cache.code_hash(nb) == code
+    assert cache.stale_reasons(cache.chapter_components(nb, {}, shared), previous) == [cache.REASONS["text"]]
     write_notebook(nb, "x = 2", markdown="# After, reworded")
-    assert cache.code_hash(nb) != before
+    assert cache.code_hash(nb) != code
 
 
 def test_stale_reasons_name_what_changed(tmp_path):

@@ -1,7 +1,7 @@
 """Incremental rebuilds: what each chapter depends on, as hashes, and why it must re-run.
 
 A chapter's key has one component per kind of dependency, so ``--dry-run`` can say which
-changed: its code cells (markdown edits do not count), its resolved parameters (not the
+changed: its code cells, its text (the markdown cells its pages print), its resolved parameters (not the
 output folder), the ``helpers`` modules its notebook imports (followed through the package's
 import graph: see :mod:`helpers.pipeline.module_graph`), the data files it reads, and the
 versions of the packages its numbers depend on. A chapter that depends on others (the
@@ -46,15 +46,24 @@ def canonical_hash(value) -> str:
     return _sha256_text(json.dumps(value, sort_keys=True, default=str))
 
 
-def code_hash(notebook: Path) -> str:
-    """Hash of a notebook's code cells (sources and tags); markdown is ignored."""
+def _cells(notebook: Path, cell_type: str) -> list[list]:
+    """Each cell of one type as ``[source, sorted tags]``."""
     cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
-    code = [
+    return [
         [c["source"] if isinstance(c["source"], str) else "".join(c["source"]),
          sorted(c.get("metadata", {}).get("tags", []))]
-        for c in cells if c["cell_type"] == "code"
+        for c in cells if c["cell_type"] == cell_type
     ]
-    return _sha256_text(json.dumps(code))
+
+
+def code_hash(notebook: Path) -> str:
+    """Hash of a notebook's code cells (sources and tags): what decides its parameters and modules."""
+    return _sha256_text(json.dumps(_cells(notebook, "code")))
+
+
+def text_hash(notebook: Path) -> str:
+    """Hash of a notebook's markdown cells: the prose its exported pages print beside the results."""
+    return _sha256_text(json.dumps(_cells(notebook, "markdown")))
 
 
 def tree_hashes(root: Path, pattern: str = "**/*") -> dict[str, str]:
@@ -147,6 +156,7 @@ def chapter_components(notebook: Path, parameters: dict, shared: SharedInputs, c
     code = code_hash(notebook)
     components = {
         "code": code,
+        "text": text_hash(notebook),
         "parameters": canonical_hash(keyed),
         "helpers": shared.helpers_hash(notebook, code),
         "data": canonical_hash(data),
@@ -167,6 +177,7 @@ def claims_hash(claims_dir: Path, chapters: list[str]) -> str:
 
 REASONS = {
     "code": "its code cells changed",
+    "text": "its text (markdown cells) changed",
     "parameters": "its parameters changed",
     "helpers": "a helpers module it imports changed",
     "data": "an input data file changed",
