@@ -186,3 +186,8 @@ def test_a_pdf_never_outlives_the_register_it_showed(project):
     result = ran(run_driver(tmp_path, specs, *args))
     assert "report.pdf rebuilt" in result.stderr
     assert pdf.read_bytes().startswith(b"%PDF-")  # written again, from this run
+    from pypdf import PdfReader
+
+    build_line = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    started = json.loads((out / "run.json").read_text())["started"]
+    assert f"Build: started {started}" in build_line, build_line  # this run's record, not the one before

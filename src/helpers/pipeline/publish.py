@@ -120,12 +120,17 @@ def rebuild_command(context: RunContext, *options: str) -> str:
     return " ".join([f"{sys.executable} -m helpers export", *options]) + where
 
 
+def _statuses(context: RunContext, execution: Execution) -> dict[str, str]:
+    """Every chapter's status after this run (chapters not in it keep their previous one)."""
+    return {s: r["status"] for s, r in merge_previous(context.previous, execution.records,
+                                                       context.options.chapters).items()}
+
+
 def _export(context: RunContext, plan, execution: Execution, early: EarlyPages | None) -> dict[str, str]:
     """The HTML pages and the index (exporting), or the removal of pages this run made stale; the
     checksums of the top-level outputs it wrote. Pages ``early`` wrote already are not written again."""
     staged = execution.staged
-    statuses = {s: r["status"] for s, r in merge_previous(context.previous, execution.records,
-                                                           context.options.chapters).items()}
+    statuses = _statuses(context, execution)
     top_outputs = {}
     if context.options.export:
         from helpers.report.export import export_chapters, write_index
@@ -140,13 +145,13 @@ def _export(context: RunContext, plan, execution: Execution, early: EarlyPages |
             for page in staged.chapter_pages(slug):
                 page.unlink(missing_ok=True)
         staged.index.unlink(missing_ok=True)
-    _refresh_pdf(context, execution, statuses)
     return top_outputs
 
 
 def gather_and_export(context: RunContext, plan, execution: Execution, checks: dict,
                       early: EarlyPages | None = None) -> ExitCode:
-    """Stage 5: export (when every chapter succeeded), checksum what the run built, write run.json.
+    """Stage 5: export (when every chapter succeeded), checksum what the run built, write run.json,
+    then rebuild a ``report.pdf`` the run made stale (its build line reads run.json).
 
     ``early``: the pages already being written while the last levels ran (see :class:`EarlyPages`).
     """
@@ -172,6 +177,8 @@ def gather_and_export(context: RunContext, plan, execution: Execution, checks: d
     if checks:
         record["input_file_checks"] = checks
     write_run_record(staged.run_record, record)
+    if not execution.failures:  # after run.json: the PDF's build line names this run, not the one before
+        _refresh_pdf(context, execution, _statuses(context, execution))
     return exit_code
 
 
